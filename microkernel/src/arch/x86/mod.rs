@@ -1,0 +1,281 @@
+//! The i486 architecture layer: boot, descriptor tables, the trap entry and
+//! exit path, context switching (address space, TLS, I/O bitmap, esp0), the
+//! hardware `Machine` for the portable core, and fatal-error reporting.
+
+pub mod boot;
+pub mod gdt;
+pub mod pic;
+pub mod pit;
+pub mod serial;
+pub mod setup;
+pub mod trap;
+
+use crate::kernel::Kernel;
+use crate::machine::{Machine, FRAME_WORDS};
+use crate::thread::{Idx, UserFrame, NONE};
+use core::fmt::Write;
+use core::mem::MaybeUninit;
+use l4_abi::layout::{sel, KERNEL_BASE};
+use x86::io::outl;
+
+pub use setup::kernel_entry;
+
+/// Exit status (isa-debug-exit value) for a kernel panic or fatal fault.
+pub const FATAL_EXIT: u32 = 127;
+
+/// The real machine.
+pub struct X86 {
+    /// Page directory frame currently in CR3.
+    loaded_pd: u32,
+}
+
+/// Kernel virtual address of a physical address.
+#[inline(always)]
+pub fn phys_to_virt(p: u32) -> usize {
+    (p + KERNEL_BASE) as usize
+}
+
+impl Machine for X86 {
+    #[inline(always)]
+    fn frame(&mut self, pfn: u32) -> &mut [u32; FRAME_WORDS] {
+        // SAFETY: the portable core only names frames it owns (pool frames,
+        // the KIP, the master directory), all inside the direct map.
+        unsafe { &mut *(phys_to_virt(pfn << 12) as *mut [u32; FRAME_WORDS]) }
+    }
+    fn copy_words(&mut self, s: u32, sw: usize, d: u32, dw: usize, n: usize) {
+        // SAFETY: two distinct owned frames; ranges checked by the caller
+        // to lie inside the frames.
+        unsafe {
+            let src = (phys_to_virt(s << 12) as *const u32).add(sw);
+            let dst = (phys_to_virt(d << 12) as *mut u32).add(dw);
+            core::ptr::copy_nonoverlapping(src, dst, n);
+        }
+    }
+    #[inline]
+    fn invalidate(&mut self, pd: u32, va: u32) {
+        if pd == self.loaded_pd {
+            // SAFETY: invlpg has no effect besides dropping a TLB entry.
+            unsafe { x86::tlb::flush(va as usize) }
+        }
+    }
+    fn mask_irq(&mut self, irq: u32) {
+        pic::mask_irq(irq);
+    }
+    fn unmask_irq(&mut self, irq: u32) {
+        pic::unmask_irq(irq);
+    }
+    fn console(&mut self, bytes: &[u8]) {
+        serial::write(bytes);
+    }
+    fn exit(&mut self, status: u32) {
+        exit_qemu(status)
+    }
+}
+
+/// Leave QEMU through the isa-debug-exit device (QEMU exits with
+/// `status << 1 | 1`); halts forever if the device is absent.
+pub fn exit_qemu(status: u32) -> ! {
+    // SAFETY: port 0xf4 is the isa-debug-exit device or nothing at all.
+    unsafe { outl(0xF4, status) };
+    loop {
+        // SAFETY: halting with interrupts off stops the CPU for good.
+        unsafe { core::arch::asm!("cli; hlt") };
+    }
+}
+
+static mut KERNEL: MaybeUninit<Kernel<'static, X86>> = MaybeUninit::uninit();
+
+/// The kernel state.
+#[inline(always)]
+fn kernel() -> &'static mut Kernel<'static, X86> {
+    // SAFETY: initialised by `setup` before the first trap can happen; the
+    // kernel is single-core and runs with interrupts off except in `idle`,
+    // where no reference obtained here is held across the interrupt.
+    unsafe { (*core::ptr::addr_of_mut!(KERNEL)).assume_init_mut() }
+}
+
+/// State of the last context switch.
+struct SwitchState {
+    thread: Idx,
+    id: u32,
+    space: u16,
+    io_gen: u32,
+}
+
+static mut LAST: SwitchState = SwitchState { thread: NONE, id: 0, space: u16::MAX, io_gen: 0 };
+
+fn read_cr2() -> u32 {
+    // SAFETY: reading CR2 has no side effects.
+    unsafe { x86::controlregs::cr2() as u32 }
+}
+
+/// Entry from every interrupt stub.
+#[no_mangle]
+extern "C" fn trap_entry(frame: *mut UserFrame) -> *mut UserFrame {
+    // SAFETY: `frame` is the frame the entry stub just pushed.
+    let f = unsafe { &mut *frame };
+    let vector = f.vector;
+    if f.cs & 3 == 0 {
+        if (0x20..0x30).contains(&vector) {
+            irq(vector - 0x20);
+            return frame;
+        }
+        kernel_fault(f);
+    }
+    match vector {
+        0x20..=0x2F => irq(vector - 0x20),
+        14 => kernel().page_fault(read_cr2(), f.error & 2 != 0),
+        0x30..=0x39 => kernel().syscall(vector as u8),
+        _ => kernel().exception(),
+    }
+    next_frame()
+}
+
+fn irq(irq: u32) {
+    if pic::spurious(irq) {
+        return;
+    }
+    if irq == 0 {
+        pic::eoi(0);
+        kernel().tick();
+    } else {
+        pic::mask_irq(irq);
+        pic::eoi(irq);
+        kernel().irq(irq);
+    }
+}
+
+/// Wait for an interrupt with nothing to run.
+fn idle() {
+    // SAFETY: enable interrupts just for the halt; the interrupt handler
+    // runs on the current kernel stack and returns here.
+    unsafe { core::arch::asm!("sti", "hlt", "cli", options(nomem, nostack)) };
+}
+
+/// Pick the next thread, switch to it and return its frame.
+pub fn next_frame() -> *mut UserFrame {
+    let i = loop {
+        if let Some(i) = kernel().dispatch() {
+            break i;
+        }
+        idle();
+    };
+    switch_to(i)
+}
+
+fn valid_user_selector(s: u16, tls: &[u64; 3]) -> bool {
+    if s == 0 || s == sel::USER_DS || s == sel::USER_CS {
+        return true;
+    }
+    let index = (s >> 3) as u32;
+    s & 7 == 3
+        && (sel::TLS_FIRST_ENTRY..sel::TLS_FIRST_ENTRY + sel::TLS_ENTRIES).contains(&index)
+        && crate::desc::is_user_present(tls[(index - sel::TLS_FIRST_ENTRY) as usize])
+}
+
+fn switch_to(i: Idx) -> *mut UserFrame {
+    let k = kernel();
+    // SAFETY: single core, interrupts off.
+    let last = unsafe { &mut *core::ptr::addr_of_mut!(LAST) };
+    if last.thread != i || k.tcb(i).tls_dirty {
+        if last.thread != i && last.thread != NONE && k.lookup(l4_abi::ThreadId(last.id)) == Some(last.thread) {
+            let (fs, gs): (u16, u16);
+            // SAFETY: reading segment registers has no side effects.
+            unsafe { core::arch::asm!("mov {0:x}, fs", "mov {1:x}, gs", out(reg) fs, out(reg) gs) };
+            let lt = k.tcb_mut(last.thread);
+            lt.fs = fs;
+            lt.gs = gs;
+        }
+        let t = k.tcb_mut(i);
+        t.tls_dirty = false;
+        gdt::set_tls(&t.tls);
+        let fs = if valid_user_selector(t.fs, &t.tls) { t.fs } else { 0 };
+        let gs = if valid_user_selector(t.gs, &t.tls) { t.gs } else { 0 };
+        // SAFETY: both selectors were checked to be loadable.
+        unsafe { core::arch::asm!("mov fs, {0:e}", "mov gs, {1:e}", in(reg) fs as u32, in(reg) gs as u32) };
+        last.thread = i;
+        last.id = t.id.0;
+    }
+    let s = k.tcb(i).space;
+    let pd = k.space(s).pd;
+    if pd != k.m.loaded_pd {
+        k.m.loaded_pd = pd;
+        // SAFETY: `pd` is a live page directory with the kernel half copied.
+        unsafe { x86::controlregs::cr3_write((pd << 12) as u64) };
+    }
+    if s != last.space || k.io_gen != last.io_gen {
+        last.space = s;
+        last.io_gen = k.io_gen;
+        let io = k.space(s).io_pfn;
+        if io == 0 {
+            gdt::set_io_bitmap(None);
+        } else {
+            let words = k.m.frame(io);
+            // SAFETY: the first 32 words of the frame are the bitmap.
+            let bm = unsafe { &*(words.as_ptr() as *const [u32; gdt::IO_PORTS / 32]) };
+            gdt::set_io_bitmap(Some(bm));
+        }
+    }
+    let t = k.tcb_mut(i);
+    let frame = &mut t.frame as *mut UserFrame;
+    gdt::set_esp0(frame as u32 + core::mem::size_of::<UserFrame>() as u32);
+    frame
+}
+
+const EXCEPTIONS: [&str; 20] = [
+    "divide error",
+    "debug",
+    "NMI",
+    "breakpoint",
+    "overflow",
+    "bound range",
+    "invalid opcode",
+    "device not available",
+    "double fault",
+    "coprocessor overrun",
+    "invalid TSS",
+    "segment not present",
+    "stack fault",
+    "general protection",
+    "page fault",
+    "reserved",
+    "x87 FPU error",
+    "alignment check",
+    "machine check",
+    "SIMD",
+];
+
+/// A fault in kernel mode: report everything and stop with a failure.
+fn kernel_fault(f: &UserFrame) -> ! {
+    let name = EXCEPTIONS.get(f.vector as usize).copied().unwrap_or("?");
+    let mut s = serial::Serial;
+    let _ = write!(
+        s,
+        "\nKERNEL FAULT: exception {} ({}) error code {:#x} cr2 {:#010x}\n\
+         eip {:#010x} cs {:#06x} eflags {:#010x}\n\
+         eax {:#010x} ebx {:#010x} ecx {:#010x} edx {:#010x}\n\
+         esi {:#010x} edi {:#010x} ebp {:#010x} esp {:#010x}\n",
+        f.vector,
+        name,
+        f.error,
+        read_cr2(),
+        f.eip,
+        f.cs,
+        f.eflags,
+        f.eax,
+        f.ebx,
+        f.ecx,
+        f.edx,
+        f.esi,
+        f.edi,
+        f.ebp,
+        f.esp_k + 20,
+    );
+    exit_qemu(FATAL_EXIT)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    let _ = write!(serial::Serial, "\nKERNEL PANIC: {}\n", info);
+    exit_qemu(FATAL_EXIT)
+}

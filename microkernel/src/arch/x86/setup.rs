@@ -1,0 +1,348 @@
+//! Boot: from the multiboot hand-off to the first user thread. Parses the
+//! boot information, maps all RAM at `KERNEL_BASE`, carves the kernel's
+//! tables and frame pool out of free memory, writes the KIP, loads sigma0 and
+//! the roottask from the first two modules and starts them.
+
+use super::{boot, exit_qemu, gdt, phys_to_virt, pic, pit, serial, trap, X86, FATAL_EXIT, KERNEL};
+use crate::bootinfo::{self, BootAlloc, BootInfo, PhysRead};
+use crate::elf::Elf;
+use crate::kernel::{Kernel, Tables, TICK_US};
+use crate::machine::Machine;
+use crate::mapdb::Node;
+use crate::space::Space;
+use crate::thread::{Idx, Tcb};
+use core::fmt::Write;
+use core::mem::size_of;
+use l4_abi::kip::{self, KipWriter, MemDesc};
+use l4_abi::layout::{KERNEL_BASE, RESERVED_BASE};
+use l4_abi::msg::rights;
+use l4_abi::ThreadId;
+
+/// Thread slots and address spaces the kernel provides.
+pub const MAX_THREADS: usize = 1024;
+pub const MAX_SPACES: usize = 512;
+/// Stack of each boot task, just below the reserved area.
+const BOOT_STACK_PAGES: u32 = 16;
+
+macro_rules! log {
+    ($($a:tt)*) => {{ let _ = write!(serial::Serial, $($a)*); }};
+}
+
+fn fatal(msg: &str) -> ! {
+    log!("\nKERNEL BOOT FAILURE: {}\n", msg);
+    exit_qemu(FATAL_EXIT)
+}
+
+/// Physical memory the boot page tables map.
+struct LowMem;
+
+impl PhysRead for LowMem {
+    fn read(&self, phys: u32, buf: &mut [u8]) -> bool {
+        let end = phys as u64 + buf.len() as u64;
+        if end > boot::BOOT_MAPPED as u64 {
+            return false;
+        }
+        // SAFETY: the range lies in the boot-mapped low memory.
+        unsafe { core::ptr::copy_nonoverlapping(phys_to_virt(phys) as *const u8, buf.as_mut_ptr(), buf.len()) };
+        true
+    }
+}
+
+extern "C" {
+    static _kernel_end: u8;
+    static _kernel_text_start: u8;
+    static _kernel_text_end: u8;
+}
+
+/// Boot allocations, remembered for the KIP and the mapping database.
+struct Allocs {
+    ranges: [(u32, u32, u32); 24],
+    n: usize,
+}
+
+impl Allocs {
+    fn take(&mut self, b: &mut BootAlloc, pages: u32, kind: u32, what: &str) -> u32 {
+        let pfn = b.alloc(pages).unwrap_or_else(|| {
+            log!("while allocating {}: ", what);
+            fatal("out of memory at boot")
+        });
+        if self.n > 0 {
+            let last = &mut self.ranges[self.n - 1];
+            if last.2 == kind && last.1 == pfn {
+                last.1 += pages;
+                return pfn;
+            }
+        }
+        if self.n == self.ranges.len() {
+            fatal("too many boot allocations");
+        }
+        self.ranges[self.n] = (pfn, pfn + pages, kind);
+        self.n += 1;
+        pfn
+    }
+}
+
+/// Zeroed memory for `count` values of `T` (all-zero is a valid `T`).
+fn table<T>(allocs: &mut Allocs, b: &mut BootAlloc, count: usize, what: &str) -> &'static mut [T] {
+    let bytes = (count * size_of::<T>()).max(1);
+    let pages = bytes.div_ceil(4096) as u32;
+    let pfn = allocs.take(b, pages, kip::mem::KERNEL, what);
+    let p = phys_to_virt(pfn << 12) as *mut u8;
+    // SAFETY: fresh frames inside the direct map, exclusively ours; every
+    // table type is plain data for which all-zero bytes are a valid value.
+    unsafe {
+        core::ptr::write_bytes(p, 0, pages as usize * 4096);
+        core::slice::from_raw_parts_mut(p as *mut T, count)
+    }
+}
+
+fn addr_of_sym(s: &u8) -> u32 {
+    s as *const u8 as u32
+}
+
+#[no_mangle]
+pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
+    serial::init();
+    log!("\nuL4 microkernel {} (i486)\n", env!("CARGO_PKG_VERSION"));
+    gdt::init();
+    trap::init();
+    pic::init();
+    log!("gdt, idt, tss loaded; 8259 PICs remapped to {:#x}\n", l4_abi::layout::vector::IRQ_BASE);
+
+    let bi = BootInfo::parse(magic, mbi, &LowMem).unwrap_or_else(|e| {
+        log!("{:?}: ", e);
+        fatal("bad multiboot information")
+    });
+    let mut buf = [0u8; 256];
+    log!("command line: '{}'\n", bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf));
+    log!("memory map:\n");
+    for r in bi.regions() {
+        let kind = if r.kind == 1 { "available" } else { "reserved" };
+        log!("  {:#010x}-{:#010x} {}\n", r.base, r.base + r.len, kind);
+    }
+    log!("modules:\n");
+    for m in bi.modules() {
+        log!("  {:#010x}-{:#010x} '{}'\n", m.start, m.end, bootinfo::read_cstr(&LowMem, m.cmdline, &mut buf));
+    }
+
+    // SAFETY: linker symbols; only their addresses are used.
+    let (kend, ktext, ktext_end) =
+        unsafe { (addr_of_sym(&_kernel_end), addr_of_sym(&_kernel_text_start), addr_of_sym(&_kernel_text_end)) };
+    let kernel_phys_end = kend - KERNEL_BASE;
+    log!("kernel: {:#x}-{:#x}, .text {} bytes\n", 0x10_0000, kernel_phys_end, ktext_end - ktext);
+
+    // free memory = RAM minus page 0, the kernel, the modules, the boot info
+    let mut reserved = [(0u32, 0u32); 2 + bootinfo::MAX_MODULES + 4 + bootinfo::MAX_MODULES];
+    let mut nres = 0;
+    let mut reserve = |a: u32, b: u32| {
+        reserved[nres] = (a, b);
+        nres += 1;
+    };
+    reserve(0, 0x1000);
+    reserve(0x10_0000, kernel_phys_end);
+    for m in bi.modules() {
+        reserve(m.start, m.end);
+    }
+    for &(a, b) in &bi.info_ranges[..bi.ninfo] {
+        reserve(a, b);
+    }
+    let mut free = [(0u32, 0u32); bootinfo::MAX_REGIONS * 2];
+    let nfree = bootinfo::free_ranges(bi.regions(), &reserved[..nres], &mut free);
+    let mut balloc = BootAlloc::new(&free[..nfree]);
+    let mut allocs = Allocs { ranges: [(0, 0, 0); 24], n: 0 };
+
+    // map all RAM at KERNEL_BASE: the boot tables cover the first 64 MiB
+    let ram_end = bi.ram_end() as u32;
+    let pdes = ram_end.div_ceil(4 << 20) as usize;
+    // SAFETY: the boot page directory is ours and mapped; new page tables
+    // come from free low memory (inside the boot mapping) and are filled
+    // before they are installed.
+    unsafe {
+        let pd = boot::boot_pd_addr() as *mut u32;
+        for i in boot::BOOT_TABLES..pdes {
+            let pt = allocs.take(&mut balloc, 1, kip::mem::KERNEL, "page tables");
+            if pt << 12 >= boot::BOOT_MAPPED {
+                fatal("no low memory for the kernel page tables");
+            }
+            let ptv = phys_to_virt(pt << 12) as *mut u32;
+            for j in 0..1024u32 {
+                *ptv.add(j as usize) = ((i as u32) << 22 | j << 12) | 3;
+            }
+            *pd.add(768 + i) = pt << 12 | 3;
+        }
+        for i in 0..boot::BOOT_TABLES {
+            *pd.add(i) = 0; // drop the identity map: user space starts empty
+        }
+        x86::controlregs::cr3_write((boot::boot_pd_addr() as u32 - KERNEL_BASE) as u64);
+    }
+    let frames = (ram_end / 4096) as usize;
+    log!("RAM: {} KiB, {} frames direct-mapped at {:#x}\n", ram_end / 1024, frames, KERNEL_BASE);
+
+    // kernel tables and the frame pool
+    let free_frames = balloc.free_frames() as usize;
+    let nodes = frames * 2 + 4096;
+    let threads = table::<Tcb>(&mut allocs, &mut balloc, MAX_THREADS, "threads");
+    let spaces = table::<Space>(&mut allocs, &mut balloc, MAX_SPACES, "spaces");
+    let nodes = table::<Node>(&mut allocs, &mut balloc, nodes, "mapping nodes");
+    let roots = table::<u32>(&mut allocs, &mut balloc, frames, "frame roots");
+    let pool_frames = (free_frames / 8).clamp(256, 16384);
+    let pool_store = table::<u32>(&mut allocs, &mut balloc, pool_frames, "pool index");
+    let pool_base = allocs.take(&mut balloc, pool_frames as u32, kip::mem::KERNEL, "frame pool");
+    let kip_pfn = allocs.take(&mut balloc, 1, kip::mem::KERNEL, "kip");
+    let master_pd = (boot::boot_pd_addr() as u32 - KERNEL_BASE) >> 12;
+    let tables = Tables { threads, spaces, nodes, roots, pool: pool_store };
+    let m = X86 { loaded_pd: master_pd };
+
+    // SAFETY: single initialisation before any trap can reach the kernel.
+    let k = unsafe { (*core::ptr::addr_of_mut!(KERNEL)).write(Kernel::new(m, tables, master_pd, kip_pfn)) };
+    for p in pool_base..pool_base + pool_frames as u32 {
+        k.pool.add(p);
+    }
+    for p in 0..1u32 {
+        k.mdb.reserve_frame(p);
+    }
+    for p in 0x100..kernel_phys_end.div_ceil(4096) {
+        k.mdb.reserve_frame(p);
+    }
+    for &(a, b, _) in &allocs.ranges[..allocs.n] {
+        for p in a..b {
+            k.mdb.reserve_frame(p);
+        }
+    }
+    log!(
+        "kernel memory: {} thread slots, {} spaces, {} mapping nodes, {} pool frames\n",
+        MAX_THREADS,
+        MAX_SPACES,
+        k.mdb.free_nodes(),
+        pool_frames
+    );
+
+    // boot tasks from modules 0 (sigma0) and 1 (roottask)
+    if bi.modules().len() < 2 {
+        fatal("need at least two modules: sigma0 and the roottask");
+    }
+    let s0 = load_task(k, &mut balloc, &mut allocs, &bi.modules()[0], true, ThreadId::NIL, "sigma0");
+    let s0_id = k.tcb(s0).id;
+    let rt = load_task(k, &mut balloc, &mut allocs, &bi.modules()[1], false, s0_id, "roottask");
+    k.sigma0 = s0_id;
+    k.roottask = k.tcb(rt).id;
+
+    write_kip(k, &bi, &allocs, kernel_phys_end);
+    log!("sigma0 is {:?}, roottask is {:?}\n", k.sigma0, k.roottask);
+
+    let cmdline = bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf);
+    if cmdline.split(' ').any(|w| w == "kfault") {
+        log!("kfault: touching an unmapped kernel address on purpose\n");
+        // SAFETY: deliberately faults (the boot option exists to test the
+        // kernel-fault report); volatile so the access is not optimised out.
+        unsafe { core::ptr::read_volatile(0xFFFF_F000 as *const u32) };
+    }
+
+    pit::init(TICK_US);
+    log!("timer at {} Hz; starting user level\n", 1_000_000 / TICK_US);
+    trap::enter_user(super::next_frame())
+}
+
+/// Load an ELF module into a new boot task and start it.
+fn load_task(
+    k: &mut Kernel<'static, X86>,
+    b: &mut BootAlloc,
+    allocs: &mut Allocs,
+    module: &bootinfo::Module,
+    physical: bool,
+    pager: ThreadId,
+    name: &str,
+) -> Idx {
+    let len = (module.end - module.start) as usize;
+    // SAFETY: module memory is RAM inside the direct map, reserved from
+    // every allocator, and only read here.
+    let image = unsafe { core::slice::from_raw_parts(phys_to_virt(module.start) as *const u8, len) };
+    let elf = Elf::parse(image).unwrap_or_else(|_| fatal("boot module is not an i386 ELF executable"));
+    let t = k.boot_task(physical, pager).unwrap_or_else(|_| fatal("cannot create boot task"));
+    for seg in elf.segments() {
+        let seg = seg.unwrap_or_else(|_| fatal("bad ELF segment"));
+        if seg.memsz == 0 {
+            continue;
+        }
+        let first = seg.vaddr & !0xFFF;
+        let end = (seg.vaddr as u64 + seg.memsz as u64 + 0xFFF) as u32 & !0xFFF;
+        if end > RESERVED_BASE - BOOT_STACK_PAGES * 4096 || end <= first {
+            fatal("boot task segment outside user space");
+        }
+        let pages = (end - first) / 4096;
+        let pfn = allocs.take(b, pages, kip::mem::BOOT_TASK, name);
+        let dst = phys_to_virt(pfn << 12) as *mut u8;
+        let data = elf.bytes(&seg);
+        // SAFETY: fresh frames in the direct map; the copy stays inside them.
+        unsafe {
+            core::ptr::write_bytes(dst, 0, (pages * 4096) as usize);
+            core::ptr::copy_nonoverlapping(data.as_ptr(), dst.add((seg.vaddr - first) as usize), data.len());
+        }
+        let r = if seg.writable { rights::RWX } else { rights::RX };
+        for p in 0..pages {
+            if k.boot_map(t, first + p * 4096, pfn + p, r).is_err() {
+                fatal("boot task segments overlap or kernel memory exhausted");
+            }
+        }
+    }
+    let stack = allocs.take(b, BOOT_STACK_PAGES, kip::mem::BOOT_TASK, name);
+    // SAFETY: fresh frames in the direct map.
+    unsafe { core::ptr::write_bytes(phys_to_virt(stack << 12) as *mut u8, 0, (BOOT_STACK_PAGES * 4096) as usize) };
+    let stack_base = RESERVED_BASE - BOOT_STACK_PAGES * 4096;
+    for p in 0..BOOT_STACK_PAGES {
+        if k.boot_map(t, stack_base + p * 4096, stack + p, rights::RWX).is_err() {
+            fatal("cannot map boot task stack");
+        }
+    }
+    k.start(t, elf.entry, RESERVED_BASE);
+    log!("{}: entry {:#x}, {} KiB image\n", name, elf.entry, len / 1024);
+    t
+}
+
+fn write_kip(k: &mut Kernel<'static, X86>, bi: &BootInfo, allocs: &Allocs, kernel_end: u32) {
+    let sigma0 = k.sigma0;
+    let roottask = k.roottask;
+    let mut buf = [0u8; 256];
+    let page = k.m.frame(k.kip);
+    // SAFETY: the KIP frame viewed as bytes; no other reference to it exists
+    // while the writer lives.
+    let bytes = unsafe { core::slice::from_raw_parts_mut(page.as_mut_ptr() as *mut u8, 4096) };
+    let mut w = KipWriter::new(bytes);
+    let mut features = 0;
+    if cfg!(feature = "mach") {
+        features |= kip::feature::MACH_IPC;
+    }
+    if cfg!(feature = "testing") {
+        features |= kip::feature::TEST_BUILD;
+    }
+    w.set(kip::OFF_FEATURES, features);
+    w.set(kip::OFF_TICK_US, TICK_US);
+    w.set(kip::OFF_SIGMA0, sigma0.0);
+    w.set(kip::OFF_ROOTTASK, roottask.0);
+    w.set(kip::OFF_RAM_KB, (bi.ram_end() / 1024) as u32);
+    let off = w.add_str(bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf));
+    w.set(kip::OFF_CMDLINE, off);
+    let mut ok = true;
+    for r in bi.regions() {
+        if r.base >= bootinfo::MAX_PHYS {
+            continue;
+        }
+        let size = r.len.min(bootinfo::MAX_PHYS - r.base) as u32;
+        let kind = if r.kind == 1 { kip::mem::CONVENTIONAL } else { kip::mem::RESERVED };
+        ok &= w.add_mem(MemDesc { base: r.base as u32, size, kind });
+    }
+    ok &= w.add_mem(MemDesc { base: 0, size: 0x1000, kind: kip::mem::KERNEL });
+    ok &= w.add_mem(MemDesc { base: 0x10_0000, size: kernel_end.div_ceil(4096) * 4096 - 0x10_0000, kind: kip::mem::KERNEL });
+    for m in bi.modules() {
+        let base = m.start & !0xFFF;
+        ok &= w.add_mem(MemDesc { base, size: (m.end + 0xFFF & !0xFFF) - base, kind: kip::mem::MODULE });
+        let name = bootinfo::read_cstr(&LowMem, m.cmdline, &mut buf);
+        ok &= w.add_module(m.start, m.end, name);
+    }
+    for &(a, b, kind) in &allocs.ranges[..allocs.n] {
+        ok &= w.add_mem(MemDesc { base: a << 12, size: (b - a) << 12, kind });
+    }
+    if !ok {
+        fatal("KIP tables overflow");
+    }
+}

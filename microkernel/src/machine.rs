@@ -1,0 +1,36 @@
+//! The boundary between the portable kernel core and the hardware: access to
+//! physical frames (page tables, UTCBs, the KIP), TLB maintenance, interrupt
+//! masking and the debug console. The x86 layer implements it on the real
+//! machine; host tests implement it over plain memory.
+
+/// Words in a 4 KiB frame.
+pub const FRAME_WORDS: usize = 1024;
+
+pub trait Machine {
+    /// The frame with page number `pfn` as words. Only frames the kernel owns
+    /// (its pool, the KIP) are ever asked for.
+    fn frame(&mut self, pfn: u32) -> &mut [u32; FRAME_WORDS];
+    /// Copy `n` words between two different frames.
+    fn copy_words(&mut self, src_pfn: u32, src_word: usize, dst_pfn: u32, dst_word: usize, n: usize);
+    /// A page-table entry of the space whose page directory is `pd_pfn`
+    /// changed at `vaddr` (removed or with fewer rights): flush it if that
+    /// space is loaded.
+    fn invalidate(&mut self, pd_pfn: u32, vaddr: u32);
+    /// Mask / unmask a hardware interrupt line.
+    fn mask_irq(&mut self, irq: u32);
+    fn unmask_irq(&mut self, irq: u32);
+    /// Write to the kernel console.
+    fn console(&mut self, bytes: &[u8]);
+    /// Stop the machine with an exit status (tests, kdebug EXIT).
+    fn exit(&mut self, status: u32);
+}
+
+/// `core::fmt` adapter that writes to the machine console.
+pub struct Console<'m, M: Machine>(pub &'m mut M);
+
+impl<M: Machine> core::fmt::Write for Console<'_, M> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        self.0.console(s.as_bytes());
+        Ok(())
+    }
+}
