@@ -76,9 +76,21 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         for k in (u + 1..=u + ty).step_by(2) {
             let item = MapItem::decode(self.smr(s, k), self.smr(s, k + 1)).ok_or(Error::MsgOverflow)?;
-            if !item.fpage.is_nil() && !item.fpage.is_valid() {
-                return Err(Error::InvalidFpage);
-            }
+            self.check_fpage(self.t[s as usize].space, item.fpage)?;
+        }
+        Ok(())
+    }
+
+    /// A flexpage a space may send: well-formed, with rights, and inside
+    /// the mappable part of user space (or the whole space). Sigma0's
+    /// flexpages name physical memory and may lie anywhere.
+    pub(crate) fn check_fpage(&self, s: u16, f: Fpage) -> KResult {
+        if f.is_nil() {
+            return Ok(());
+        }
+        let in_user = f.size_log2() == 32 || f.end() <= USER_MAP_END as u64 || self.space(s).physical;
+        if !f.is_valid() || f.rights() == 0 || !in_user {
+            return Err(Error::InvalidFpage);
         }
         Ok(())
     }

@@ -52,6 +52,9 @@ pub struct Kernel<'a, M: Machine> {
     /// A thread this kernel entry made ready: preferred when the current
     /// thread blocks (the direct switch of a call or reply-and-wait).
     woken: Idx,
+    /// The thread the current one donated its time to with thread_switch:
+    /// it runs without being preempted until the next tick.
+    donee: Idx,
     /// Ticks since boot.
     pub now: u64,
     pub kip: u32,
@@ -96,6 +99,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             rq: ReadyQueues::default(),
             current: NONE,
             woken: NONE,
+            donee: NONE,
             now: 0,
             kip,
             master_pd,
@@ -268,10 +272,13 @@ impl<'a, M: Machine> Kernel<'a, M> {
     /// Deletes its space too when it was the last thread there.
     fn delete_thread(&mut self, i: Idx) {
         let id = self.t[i as usize].id;
-        self.cancel_ipc(i, false);
         if self.queued(i) {
             self.rq.remove(self.t, i);
         }
+        self.cancel_ipc(i, false);
+        // from here on nothing may wake or queue it
+        self.t[i as usize].state = State::Inactive;
+        self.t[i as usize].halted = true;
         // senders queued on it
         while self.t[i as usize].sq_head != NONE {
             let snd = self.t[i as usize].sq_head;
@@ -362,6 +369,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
     pub fn boot_map(&mut self, i: Idx, va: u32, pfn: u32, r: u32) -> KResult {
         let s = self.tspace(i);
         let pd = self.spaces[s as usize].pd;
+        if va >= USER_MAP_END || pte::is_present(space::lookup(&mut self.m, pd, va)) {
+            return Err(Error::InvalidArgument);
+        }
         let n = self.mdb.insert(NIL, pfn, s, va >> 12, r as u8).ok_or(Error::NoMemory)?;
         if space::set(&mut self.m, &mut self.pool, pd, va, pte::user_page(pfn, r)).is_none() {
             self.mdb.remove_subtree(n, |_| {});
@@ -404,7 +414,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             let runnable = c != NONE && self.t[c as usize].state == State::Ready && !self.t[c as usize].halted;
             let best = self.rq.highest();
             if runnable {
-                if best.is_some_and(|b| b > self.t[c as usize].prio) {
+                if c != self.donee && best.is_some_and(|b| b > self.t[c as usize].prio) {
                     self.rq.enqueue_head(self.t, c);
                     self.current = NONE;
                 }
@@ -422,6 +432,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
             }
             self.woken = NONE;
             let c = self.current;
+            if c != self.donee {
+                self.donee = NONE;
+            }
             if self.t[c as usize].raise {
                 self.t[c as usize].raise = false;
                 let f = &mut self.t[c as usize].frame;
@@ -437,6 +450,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
     /// Timer interrupt.
     pub fn tick(&mut self) {
         self.now += 1;
+        self.donee = NONE;
         let kip = self.m.frame(self.kip);
         kip[kip::OFF_TICKS_HI / 4] = (self.now >> 32) as u32;
         kip[kip::OFF_TICKS_LO / 4] = self.now as u32;
@@ -835,6 +849,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             if self.queued(d) {
                 self.rq.remove(self.t, d);
                 self.current = d;
+                self.donee = d;
             }
         }
     }
@@ -978,7 +993,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
     /// Revoke `fp.rights()` from everything derived from the caller's pages
     /// in `fp` (and from the pages themselves with `FLUSH_SELF`).
     pub fn unmap(&mut self, s: u16, fp: Fpage, flags: u32) -> KResult {
-        if !fp.is_valid() {
+        if !fp.is_valid() || (fp.size_log2() < 32 && fp.end() > USER_MAP_END as u64 && !self.spaces[s as usize].physical) {
             return Err(Error::InvalidFpage);
         }
         if flags & !sc::unmap::FLUSH_SELF != 0 {

@@ -259,29 +259,46 @@ fn load_task(
     let image = unsafe { core::slice::from_raw_parts(phys_to_virt(module.start) as *const u8, len) };
     let elf = Elf::parse(image).unwrap_or_else(|_| fatal("boot module is not an i386 ELF executable"));
     let t = k.boot_task(physical, pager).unwrap_or_else(|_| fatal("cannot create boot task"));
+    // one block for the whole image; segments may share pages
+    let (mut lo, mut hi) = (u32::MAX, 0u32);
     for seg in elf.segments() {
         let seg = seg.unwrap_or_else(|_| fatal("bad ELF segment"));
+        if seg.memsz > 0 {
+            lo = lo.min(seg.vaddr & !0xFFF);
+            hi = hi.max((seg.vaddr as u64 + seg.memsz as u64 + 0xFFF).min(u32::MAX as u64) as u32 & !0xFFF);
+        }
+    }
+    if lo >= hi || hi > RESERVED_BASE - BOOT_STACK_PAGES * 4096 || hi - lo > 64 << 20 {
+        fatal("boot task image outside user space or too large");
+    }
+    let pages = (hi - lo) / 4096;
+    let pfn = allocs.take(b, pages, kip::mem::BOOT_TASK, name);
+    let base = phys_to_virt(pfn << 12) as *mut u8;
+    // SAFETY: fresh frames in the direct map, exclusively ours.
+    unsafe { core::ptr::write_bytes(base, 0, (pages * 4096) as usize) };
+    let mut used = [0u8; 16384]; // per page: 1 mapped, 2 writable
+    if pages as usize > used.len() {
+        fatal("boot task image too large");
+    }
+    for seg in elf.segments().flatten() {
         if seg.memsz == 0 {
             continue;
         }
-        let first = seg.vaddr & !0xFFF;
-        let end = (seg.vaddr as u64 + seg.memsz as u64 + 0xFFF) as u32 & !0xFFF;
-        if end > RESERVED_BASE - BOOT_STACK_PAGES * 4096 || end <= first {
-            fatal("boot task segment outside user space");
-        }
-        let pages = (end - first) / 4096;
-        let pfn = allocs.take(b, pages, kip::mem::BOOT_TASK, name);
-        let dst = phys_to_virt(pfn << 12) as *mut u8;
         let data = elf.bytes(&seg);
-        // SAFETY: fresh frames in the direct map; the copy stays inside them.
-        unsafe {
-            core::ptr::write_bytes(dst, 0, (pages * 4096) as usize);
-            core::ptr::copy_nonoverlapping(data.as_ptr(), dst.add((seg.vaddr - first) as usize), data.len());
+        // SAFETY: the segment lies inside [lo, hi), so inside the block.
+        unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), base.add((seg.vaddr - lo) as usize), data.len()) };
+        let first = (seg.vaddr - lo) / 4096;
+        let last = (seg.vaddr - lo + seg.memsz - 1) / 4096;
+        for p in first..=last {
+            used[p as usize] |= if seg.writable { 3 } else { 1 };
         }
-        let r = if seg.writable { rights::RWX } else { rights::RX };
-        for p in 0..pages {
-            if k.boot_map(t, first + p * 4096, pfn + p, r).is_err() {
-                fatal("boot task segments overlap or kernel memory exhausted");
+    }
+    for p in 0..pages {
+        let u = used[p as usize];
+        if u != 0 {
+            let r = if u & 2 != 0 { rights::RWX } else { rights::RX };
+            if k.boot_map(t, lo + p * 4096, pfn + p, r).is_err() {
+                fatal("cannot map boot task image");
             }
         }
     }

@@ -1,0 +1,63 @@
+//! Bookkeeping for `cargo xtask test`: named tests, one line per result,
+//! and the final `N passed, N failed` line.
+
+use anyhow::Result;
+use std::time::Instant;
+
+pub struct Suite {
+    passed: usize,
+    failed: Vec<String>,
+    filter: Option<String>,
+}
+
+impl Suite {
+    pub fn new(filter: Option<String>) -> Suite {
+        Suite { passed: 0, failed: vec![], filter }
+    }
+
+    pub fn wanted(&self, name: &str) -> bool {
+        self.filter.as_ref().is_none_or(|f| name.contains(f.as_str()))
+    }
+
+    /// Record an outcome.
+    pub fn record(&mut self, name: &str, result: Result<(), String>) {
+        match result {
+            Ok(()) => {
+                self.passed += 1;
+                println!("test {name} ... ok");
+            }
+            Err(why) => {
+                println!("test {name} ... FAILED");
+                for l in why.lines().take(60) {
+                    println!("    {l}");
+                }
+                self.failed.push(name.to_string());
+            }
+        }
+    }
+
+    /// Run one test (unless filtered out).
+    pub fn run(&mut self, name: &str, f: impl FnOnce() -> Result<()>) {
+        if !self.wanted(name) {
+            return;
+        }
+        let t = Instant::now();
+        let r = f().map_err(|e| format!("{e:#}"));
+        if t.elapsed().as_secs() >= 20 {
+            eprintln!("    ({name}: {:.0} s)", t.elapsed().as_secs_f64());
+        }
+        self.record(name, r);
+    }
+
+    /// Print the summary; true if nothing failed.
+    pub fn finish(&self) -> bool {
+        if !self.failed.is_empty() {
+            println!("\nfailed tests:");
+            for f in &self.failed {
+                println!("    {f}");
+            }
+        }
+        println!("\n{} passed, {} failed", self.passed, self.failed.len());
+        self.failed.is_empty()
+    }
+}
