@@ -20,9 +20,10 @@ pub const IPC: u8 = 0x30;
 /// `int 0x31` thread control; eax = operation ([`tc`]).
 pub const THREAD_CONTROL: u8 = 0x31;
 /// `int 0x32` exchange registers.
-/// in: eax = thread, ecx = control ([`exreg`]), edx = sp, esi = ip, edi = eflags.
+/// in: eax = thread, ecx = control ([`exreg`]), edx = sp, esi = ip, edi = eflags,
+///     ebx = fs | gs << 16 (with `SET_SEGS`).
 /// out: ecx = error, eax = state before ([`ThreadState`] as u32),
-///      edx = old sp, esi = old ip, edi = old eflags.
+///      edx = old sp, esi = old ip, edi = old eflags, ebx = old fs | gs << 16.
 pub const EXCHANGE_REGISTERS: u8 = 0x32;
 /// `int 0x33` schedule. in: eax = thread, ecx = priority (or `u32::MAX` to
 /// keep), edx = timeslice in µs (0 to keep). out: ecx = error.
@@ -98,8 +99,11 @@ pub mod exreg {
     /// Make the thread send an exception IPC (vector [`crate::msg::exc::RAISED`])
     /// to its exception handler before it runs user code again.
     pub const RAISE: u32 = 1 << 7;
+    /// Set the fs and gs selectors (ebx); a selector the thread could not
+    /// load itself is replaced by 0 when it next runs.
+    pub const SET_SEGS: u32 = 1 << 8;
     pub const ABORT: u32 = ABORT_SEND | ABORT_RECV;
-    pub const ALL: u32 = 0xFF;
+    pub const ALL: u32 = 0x1FF;
 }
 
 /// Unmap flags.

@@ -138,10 +138,17 @@ pub struct ExRegs {
     pub sp: u32,
     pub ip: u32,
     pub flags: u32,
+    /// fs | gs << 16
+    pub segs: u32,
 }
 
 pub fn exchange_registers(t: ThreadId, ctl: u32, sp: u32, ip: u32, flags: u32) -> Result<ExRegs, Error> {
-    let mut r = Regs { eax: t.0, ecx: ctl, edx: sp, esi: ip, edi: flags, ..Regs::default() };
+    exchange_registers_segs(t, ctl, sp, ip, flags, 0)
+}
+
+/// Exchange registers including the fs/gs selectors (`SET_SEGS`).
+pub fn exchange_registers_segs(t: ThreadId, ctl: u32, sp: u32, ip: u32, flags: u32, segs: u32) -> Result<ExRegs, Error> {
+    let mut r = Regs { eax: t.0, ecx: ctl, edx: sp, esi: ip, edi: flags, ebx: segs, ..Regs::default() };
     trap!("0x32", &mut r);
     result(r.ecx)?;
     let state = match r.eax {
@@ -151,7 +158,7 @@ pub fn exchange_registers(t: ThreadId, ctl: u32, sp: u32, ip: u32, flags: u32) -
         3 => ThreadState::RecvBlocked,
         _ => ThreadState::Halted,
     };
-    Ok(ExRegs { state, sp: r.edx, ip: r.esi, flags: r.edi })
+    Ok(ExRegs { state, sp: r.edx, ip: r.esi, flags: r.edi, segs: r.ebx })
 }
 
 /// Start an inactive thread at `ip` with stack `sp`.

@@ -19,11 +19,78 @@ use l4_abi::{utcb, Error, Fpage, ThreadId, Timeout};
 impl<'a, M: Machine> Kernel<'a, M> {
     /// The `ipc` system call of thread `c`.
     pub(crate) fn sys_ipc(&mut self, c: Idx) {
+        if self.ipc_fast(c) {
+            return;
+        }
         let f = &self.t[c as usize].frame;
         let (to, from) = (ThreadId(f.eax), ThreadId(f.ecx));
         let (st, rt) = Timeout::unpack(f.edx);
         self.t[c as usize].kind = Kind::Normal;
         self.ipc(c, to, from, st, rt);
+    }
+
+    /// The common case in a few steps: a call or reply-and-wait with a short
+    /// untyped message (registers only) to a thread that already waits for
+    /// it, where the caller then blocks and the partner may run at once.
+    /// The result is exactly what the general path would produce; anything
+    /// unusual returns false and takes the general path.
+    /// The fast path as an entry point of its own: the IPC vector's stub
+    /// calls it first (thread `c` is the caller).
+    pub fn ipc_fastpath(&mut self, c: Idx) -> bool {
+        self.t[c as usize].has_utcb() && self.ipc_fast(c)
+    }
+
+    #[inline(always)]
+    fn ipc_fast(&mut self, c: Idx) -> bool {
+        let f = &self.t[c as usize].frame;
+        let (tag, to, from, edx) = (MsgTag(f.esi), ThreadId(f.eax), ThreadId(f.ecx), f.edx);
+        // untyped only, at most three words, no flags
+        if tag.0 & 0xFFC0 != 0 || tag.untyped() >= REG_MRS as u32 || from.is_nil() {
+            return false;
+        }
+        let Some(d) = self.lookup(to) else { return false };
+        let dt = &self.t[d as usize];
+        let ct = &self.t[c as usize];
+        let cid = ct.id;
+        if d == c || dt.state != State::RecvBlocked || dt.kind != Kind::Normal || dt.halted || !(dt.partner.is_any() || dt.partner == cid) {
+            return false;
+        }
+        // our receive phase must block: nothing queued for us, no interrupt
+        // pending or to acknowledge, and not a receive from ourselves
+        if ct.sq_head != NONE || self.irq_pending | self.irq_in_service != 0 {
+            return false;
+        }
+        if from != to && !from.is_any() && (from == cid || self.lookup(from).is_none()) {
+            return false;
+        }
+        // the partner must be allowed to run now
+        if self.rq.highest().is_some_and(|b| b > dt.prio) {
+            return false;
+        }
+        let rt = Timeout(edx as u16);
+        if rt.is_zero() {
+            return false;
+        }
+        let f = &self.t[c as usize].frame;
+        let (mr0, mr1, mr2, mr3) = (f.esi, f.ebx, f.ebp, f.edi);
+        self.timeout_remove(d);
+        let dt = &mut self.t[d as usize];
+        dt.frame.esi = mr0;
+        dt.frame.ebx = mr1;
+        dt.frame.ebp = mr2;
+        dt.frame.edi = mr3;
+        dt.frame.eax = cid.0;
+        dt.frame.ecx = 0;
+        dt.state = State::Ready;
+        let ct = &mut self.t[c as usize];
+        ct.kind = Kind::Normal;
+        ct.recv_from = from;
+        ct.recv_timeout = rt;
+        ct.state = State::RecvBlocked;
+        ct.partner = from;
+        self.timeout_add(c, rt);
+        self.current = d;
+        true
     }
 
     /// Run an IPC for thread `c`: send to `to` (unless nil), then receive

@@ -12,7 +12,7 @@ use crate::pool::Pool;
 use crate::pte;
 use crate::sched::ReadyQueues;
 use crate::space::{self, Space, NO_SPACE};
-use crate::thread::{id_of, index_of, Idx, Kind, State, Tcb, UserFrame, NONE};
+use crate::thread::{id_of, Idx, Kind, State, Tcb, UserFrame, NONE};
 use core::fmt::Write;
 use l4_abi::kip;
 use l4_abi::layout::{utcb_addr, KIP_ADDR, UTCB_SLOTS, USER_MAP_END};
@@ -51,10 +51,10 @@ pub struct Kernel<'a, M: Machine> {
     pub current: Idx,
     /// A thread this kernel entry made ready: preferred when the current
     /// thread blocks (the direct switch of a call or reply-and-wait).
-    woken: Idx,
+    pub(crate) woken: Idx,
     /// The thread the current one donated its time to with thread_switch:
-    /// it runs without being preempted until the next tick.
-    donee: Idx,
+    /// it runs without being preempted until its timeslice ends.
+    pub(crate) donee: Idx,
     /// Ticks since boot.
     pub now: u64,
     pub kip: u32,
@@ -64,10 +64,10 @@ pub struct Kernel<'a, M: Machine> {
     free_space: u16,
     free_spaces: u32,
     /// Head of the list of threads waiting with a timeout.
-    timeouts: Idx,
-    irq_handler: [ThreadId; 16],
-    irq_pending: u16,
-    irq_in_service: u16,
+    pub(crate) timeouts: Idx,
+    pub(crate) irq_handler: [ThreadId; 16],
+    pub(crate) irq_pending: u16,
+    pub(crate) irq_in_service: u16,
     /// Bumped whenever an I/O bitmap changes (the arch layer reloads).
     pub io_gen: u32,
     pub sigma0: ThreadId,
@@ -120,21 +120,28 @@ impl<'a, M: Machine> Kernel<'a, M> {
     // ----- lookups -----------------------------------------------------
 
     /// The live thread with exactly this id.
+    #[inline(always)]
     pub fn lookup(&self, id: ThreadId) -> Option<Idx> {
-        let i = index_of(id, self.t.len())?;
-        let t = &self.t[i as usize];
-        (t.is_live() && t.id == id).then_some(i)
+        // nil, IRQ ids and numbers past the table fall out of the range
+        // check; a free slot keeps its last id but is not live
+        let i = (id.number() as usize).wrapping_sub(ThreadId::FIRST_THREAD as usize);
+        let t = self.t.get(i)?;
+        (t.id == id && t.state != State::Free).then_some(i as Idx)
     }
 
+    #[inline(always)]
     pub fn tcb(&self, i: Idx) -> &Tcb {
         &self.t[i as usize]
     }
+    #[inline(always)]
     pub fn tcb_mut(&mut self, i: Idx) -> &mut Tcb {
         &mut self.t[i as usize]
     }
+    #[inline(always)]
     pub fn space(&self, s: u16) -> &Space {
         &self.spaces[s as usize]
     }
+    #[inline(always)]
     fn tspace(&self, i: Idx) -> u16 {
         self.t[i as usize].space
     }
@@ -263,6 +270,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
     }
 
     /// Is `i` in a ready queue? (Ready, not halted, not the running thread.)
+    #[inline(always)]
     fn queued(&self, i: Idx) -> bool {
         let t = &self.t[i as usize];
         t.state == State::Ready && !t.halted && i != self.current
@@ -450,7 +458,6 @@ impl<'a, M: Machine> Kernel<'a, M> {
     /// Timer interrupt.
     pub fn tick(&mut self) {
         self.now += 1;
-        self.donee = NONE;
         let kip = self.m.frame(self.kip);
         kip[kip::OFF_TICKS_HI / 4] = (self.now >> 32) as u32;
         kip[kip::OFF_TICKS_LO / 4] = self.now as u32;
@@ -479,6 +486,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             t.remaining = t.remaining.saturating_sub(1);
             if t.remaining == 0 {
                 t.remaining = t.timeslice;
+                self.donee = NONE;
                 if t.state == State::Ready && !t.halted {
                     self.rq.enqueue_tail(self.t, c);
                 }
@@ -488,7 +496,15 @@ impl<'a, M: Machine> Kernel<'a, M> {
     }
 
     /// Put `i` on the timeout list, due after `to` (never: not at all).
+    #[inline(always)]
     pub(crate) fn timeout_add(&mut self, i: Idx, to: Timeout) {
+        if to.is_never() {
+            return;
+        }
+        self.timeout_insert(i, to);
+    }
+
+    fn timeout_insert(&mut self, i: Idx, to: Timeout) {
         let Some(us) = to.micros() else { return };
         let ticks = us.div_ceil(TICK_US as u64).max(1);
         self.t[i as usize].deadline = self.now + ticks + 1;
@@ -501,11 +517,15 @@ impl<'a, M: Machine> Kernel<'a, M> {
         self.timeouts = i;
     }
 
+    #[inline(always)]
     pub(crate) fn timeout_remove(&mut self, i: Idx) {
-        let t = &mut self.t[i as usize];
-        if t.deadline == 0 {
-            return;
+        if self.t[i as usize].deadline != 0 {
+            self.timeout_unlink(i);
         }
+    }
+
+    fn timeout_unlink(&mut self, i: Idx) {
+        let t = &mut self.t[i as usize];
         t.deadline = 0;
         let (next, prev) = (t.to_next, t.to_prev);
         if prev != NONE {
@@ -721,21 +741,24 @@ impl<'a, M: Machine> Kernel<'a, M> {
 
     fn sys_exchange_registers(&mut self, c: Idx) {
         let f = self.t[c as usize].frame;
-        let r = self.exchange_registers(c, ThreadId(f.eax), f.ecx, f.edx, f.esi, f.edi);
+        let r = self.exchange_registers(c, ThreadId(f.eax), f.ecx, f.edx, f.esi, f.edi, f.ebx);
         let cf = &mut self.t[c as usize].frame;
         match r {
-            Ok((state, sp, ip, flags)) => {
+            Ok((state, sp, ip, flags, segs)) => {
                 cf.eax = state as u32;
                 cf.edx = sp;
                 cf.esi = ip;
                 cf.edi = flags;
+                cf.ebx = segs;
                 cf.ecx = 0;
             }
             Err(e) => cf.ecx = e as u32,
         }
     }
 
-    /// Exchange registers; returns the state, sp, ip and eflags before.
+    /// Exchange registers; returns the state, sp, ip, eflags and the fs/gs
+    /// selectors (`fs | gs << 16`) before.
+    #[allow(clippy::too_many_arguments)]
     pub fn exchange_registers(
         &mut self,
         c: Idx,
@@ -744,7 +767,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
         sp: u32,
         ip: u32,
         flags: u32,
-    ) -> KResult<(ThreadState, u32, u32, u32)> {
+        segs: u32,
+    ) -> KResult<(ThreadState, u32, u32, u32, u32)> {
         if ctl & !exreg::ALL != 0 {
             return Err(Error::InvalidArgument);
         }
@@ -763,7 +787,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
                 _ => ThreadState::RecvBlocked,
             }
         };
-        let old = (state, t.frame.esp, t.frame.eip, t.frame.eflags);
+        let old = (state, t.frame.esp, t.frame.eip, t.frame.eflags, t.fs as u32 | (t.gs as u32) << 16);
         let st = t.state;
         if (ctl & exreg::ABORT_SEND != 0 && st == State::SendBlocked)
             || (ctl & exreg::ABORT_RECV != 0 && st == State::RecvBlocked)
@@ -782,6 +806,11 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         if ctl & exreg::RAISE != 0 {
             t.raise = true;
+        }
+        if ctl & exreg::SET_SEGS != 0 {
+            t.fs = segs as u16;
+            t.gs = (segs >> 16) as u16;
+            t.tls_dirty = true;
         }
         let was_queued = self.queued(i);
         let t = &mut self.t[i as usize];

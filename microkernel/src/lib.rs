@@ -5,6 +5,12 @@
 //! boot, descriptor tables, trap entry, paging hardware, PIC, PIT, serial.
 #![cfg_attr(not(test), no_std)]
 
+// the host-side users of the portable core (the spec) need `std` for the
+// in-memory machine and the state snapshot
+#[cfg(all(feature = "host-machine", not(test)))]
+#[macro_use]
+extern crate std;
+
 pub mod bootinfo;
 pub mod desc;
 pub mod elf;
@@ -20,6 +26,8 @@ pub mod thread;
 
 #[cfg(any(test, feature = "host-machine"))]
 pub mod hostmachine;
+#[cfg(any(test, feature = "host-machine"))]
+pub mod snapshot;
 
 #[cfg(target_os = "none")]
 pub mod arch;

@@ -7,26 +7,28 @@ use crate::thread::{Idx, Tcb, NONE};
 pub const PRIOS: usize = 256;
 
 pub struct ReadyQueues {
+    /// Bit `p % 32` of word `p / 32`: priority `p` has ready threads.
     bitmap: [u32; PRIOS / 32],
+    /// Bit `w`: word `w` of the bitmap is not zero.
+    summary: u32,
     head: [Idx; PRIOS],
 }
 
 impl Default for ReadyQueues {
     fn default() -> Self {
-        ReadyQueues { bitmap: [0; PRIOS / 32], head: [NONE; PRIOS] }
+        ReadyQueues { bitmap: [0; PRIOS / 32], summary: 0, head: [NONE; PRIOS] }
     }
 }
 
 impl ReadyQueues {
-    /// Highest priority with a ready thread.
+    /// Highest priority with a ready thread: two bit scans.
+    #[inline(always)]
     pub fn highest(&self) -> Option<u8> {
-        for w in (0..self.bitmap.len()).rev() {
-            let b = self.bitmap[w];
-            if b != 0 {
-                return Some((w * 32 + 31 - b.leading_zeros() as usize) as u8);
-            }
+        if self.summary == 0 {
+            return None;
         }
-        None
+        let w = 31 - self.summary.leading_zeros() as usize;
+        Some((w * 32 + 31 - self.bitmap[w].leading_zeros() as usize) as u8)
     }
 
     fn link(&mut self, t: &mut [Tcb], i: Idx, at_head: bool) {
@@ -37,6 +39,7 @@ impl ReadyQueues {
             t[i as usize].rq_prev = i;
             self.head[p] = i;
             self.bitmap[p / 32] |= 1 << (p % 32);
+            self.summary |= 1 << (p / 32);
         } else {
             let last = t[h as usize].rq_prev;
             t[i as usize].rq_next = h;
@@ -62,6 +65,9 @@ impl ReadyQueues {
         if next == i {
             self.head[p] = NONE;
             self.bitmap[p / 32] &= !(1 << (p % 32));
+            if self.bitmap[p / 32] == 0 {
+                self.summary &= !(1 << (p / 32));
+            }
         } else {
             t[prev as usize].rq_next = next;
             t[next as usize].rq_prev = prev;

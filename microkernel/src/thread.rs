@@ -175,6 +175,10 @@ pub struct Tcb {
     pub tls: [u64; 3],
     pub fs: u16,
     pub gs: u16,
+    /// x87 state saved with `fnsave` while another thread owns the FPU
+    /// (108 bytes); meaningful when `fpu_saved`.
+    pub fpu: [u32; 27],
+    pub fpu_saved: bool,
 }
 
 impl Tcb {

@@ -74,6 +74,7 @@ const TESTS: &[(&str, fn() -> TestResult)] = &[
     ("round-robin", round_robin),
     ("thread-switch-donate", thread_switch),
     ("tls-descriptor", tls_descriptor),
+    ("fpu-state-per-thread", fpu_isolation),
     ("sigma0-one-owner-per-frame", sigma0_ownership),
     ("invalid-arguments", invalid_arguments),
     ("unprivileged-calls-refused", unprivileged),
@@ -151,7 +152,7 @@ fn check_echo(m: &Msg, label: u16, n: usize) -> TestResult {
     Ok(())
 }
 
-const CHILD_STACK_TOP: u32 = 0x7000_0000;
+pub const CHILD_STACK_TOP: u32 = 0x7000_0000;
 const CHILD_STACK_PAGES: u32 = 16;
 
 extern "C" {
@@ -241,7 +242,7 @@ fn test_pager(_: usize) {
 
 static PAGER: AtomicU32 = AtomicU32::new(0);
 
-fn pager() -> ThreadId {
+pub fn pager() -> ThreadId {
     let p = PAGER.load(SeqCst);
     if p != 0 {
         return ThreadId(p);
@@ -1097,6 +1098,37 @@ fn thread_switch() -> TestResult {
     check!(r.is_ok(), "thread_switch: {:?}", r);
     check!(ran == 1, "the donee did not run");
     check!(sys::thread_switch(ThreadId::NIL).is_ok(), "yield failed");
+    Ok(())
+}
+
+static FPU_OK: AtomicU32 = AtomicU32::new(0);
+
+/// Push `value` on the x87 stack, let other threads use the FPU, then pop
+/// it: it must come back unchanged.
+fn fpu_keeper(value: usize) {
+    let v = value as u32;
+    let mut out = 0u32;
+    // SAFETY: x87 instructions on our own stack slot; the stack is balanced.
+    unsafe { core::arch::asm!("fninit", "fild dword ptr [{}]", in(reg) &v, options(nostack)) };
+    for _ in 0..5 {
+        sleep_ms(1);
+    }
+    // SAFETY: as above.
+    unsafe { core::arch::asm!("fistp dword ptr [{}]", in(reg) &mut out, options(nostack)) };
+    if out == v {
+        FPU_OK.fetch_add(1, SeqCst);
+    }
+}
+
+fn fpu_isolation() -> TestResult {
+    FPU_OK.store(0, SeqCst);
+    let ts: alloc::vec::Vec<Local> = (1..=3).map(|i| threads::spawn(fpu_keeper, 1000 * i, 200).expect("thread")).collect();
+    sleep_ms(30);
+    for t in ts {
+        t.kill();
+    }
+    let ok = FPU_OK.load(SeqCst);
+    check!(ok == 3, "{} of 3 threads found their x87 state intact", ok);
     Ok(())
 }
 

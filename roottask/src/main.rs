@@ -9,6 +9,8 @@
 extern crate alloc;
 
 #[cfg(target_os = "none")]
+mod bench;
+#[cfg(target_os = "none")]
 mod boot;
 #[cfg(target_os = "none")]
 mod ktest;
@@ -28,8 +30,11 @@ fn main() {
     // SAFETY: handed to the allocator once, before any allocation.
     l4::rt::init_heap(unsafe { &mut *core::ptr::addr_of_mut!(HEAP) });
     let kip = l4::kip::kip();
-    let ktest = kip.cmdline().split(' ').any(|w| w == "ktest");
-    if ktest {
+    let has = |word: &str| kip.cmdline().split(' ').any(|w| w == word);
+    if has("bench-ipc") {
+        bench::run();
+        l4::sys::kdebug_exit(0);
+    } else if has("ktest") {
         let failed = ktest::run();
         l4::sys::kdebug_exit(if failed == 0 { 0 } else { 1 });
     } else {

@@ -62,6 +62,16 @@ impl Pages {
         false
     }
 
+    /// A whole 4 MiB run from sigma0 (its address in the roottask); the
+    /// memory is not cleared here (sigma0's frames may hold anything, the
+    /// receiver clears what it uses).
+    pub fn alloc_chunk(&mut self) -> Option<u32> {
+        let at = reserve_window(1 << 22)?;
+        let window = Fpage::new(at, 22, rights::RWX);
+        sigma0::request(self.s0, Fpage::new(0, 22, rights::RWX), ANY, window).ok()?;
+        Some(at)
+    }
+
     /// A zeroed page (its address in the roottask), or None when sigma0 has
     /// nothing left.
     pub fn alloc(&mut self) -> Option<u32> {

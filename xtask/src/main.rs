@@ -11,6 +11,8 @@ mod deps;
 mod fetch;
 mod image;
 mod isa;
+mod linuxprog;
+mod linuxtest;
 mod native;
 mod qemu;
 mod suite;

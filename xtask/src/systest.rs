@@ -169,6 +169,7 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
             suite.run(&format!("i486::linux::{b}"), || crate::isa::check(&p, true));
         }
     }
+    crate::linuxtest::host_tests(&mut suite, &release);
     suite.run("boot::log-486", || boot_log(&images));
     suite.run("boot::kernel-fault-report", || kernel_fault(&images));
     kernel_suite(&mut suite, &images, false);

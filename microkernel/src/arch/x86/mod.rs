@@ -100,9 +100,61 @@ struct SwitchState {
     id: u32,
     space: u16,
     io_gen: u32,
+    /// The thread whose x87 state is in the FPU (and its id).
+    fpu_owner: Idx,
+    fpu_owner_id: u32,
+    /// CR0.TS is set: the next FPU instruction traps (#NM).
+    ts: bool,
+    /// The TLS descriptors in the GDT now.
+    tls: [u64; 3],
 }
 
-static mut LAST: SwitchState = SwitchState { thread: NONE, id: 0, space: u16::MAX, io_gen: 0 };
+static mut LAST: SwitchState =
+    SwitchState { thread: NONE, id: 0, space: u16::MAX, io_gen: 0, fpu_owner: NONE, fpu_owner_id: 0, ts: false, tls: [0; 3] };
+
+const CR0_TS: u32 = 1 << 3;
+
+fn set_ts(on: bool) {
+    // SAFETY: toggling CR0.TS only changes when FPU instructions trap.
+    unsafe {
+        if on {
+            core::arch::asm!("mov {t}, cr0", "or {t}, {ts}", "mov cr0, {t}", t = out(reg) _, ts = const CR0_TS, options(nostack));
+        } else {
+            core::arch::asm!("clts", options(nostack));
+        }
+    }
+}
+
+/// Lazy FPU switching: the first FPU instruction of a thread that does not
+/// own the FPU traps here; the owner's state is saved into its TCB and the
+/// thread's own state loaded (or a fresh one for its first use).
+fn fpu_switch() {
+    let k = kernel();
+    // SAFETY: single core, interrupts off.
+    let last = unsafe { &mut *core::ptr::addr_of_mut!(LAST) };
+    let cur = k.current;
+    set_ts(false);
+    last.ts = false;
+    if last.fpu_owner == cur {
+        return;
+    }
+    if last.fpu_owner != NONE && k.lookup(l4_abi::ThreadId(last.fpu_owner_id)) == Some(last.fpu_owner) {
+        let o = k.tcb_mut(last.fpu_owner);
+        // SAFETY: fnsave writes 108 bytes into the owner's save area.
+        unsafe { core::arch::asm!("fnsave [{}]", in(reg) o.fpu.as_mut_ptr(), options(nostack)) };
+        o.fpu_saved = true;
+    }
+    let t = k.tcb_mut(cur);
+    if t.fpu_saved {
+        // SAFETY: the area holds a state fnsave wrote for this thread.
+        unsafe { core::arch::asm!("frstor [{}]", in(reg) t.fpu.as_ptr(), options(nostack)) };
+    } else {
+        // SAFETY: a fresh FPU state for the thread's first use.
+        unsafe { core::arch::asm!("fninit", options(nostack)) };
+    }
+    last.fpu_owner = cur;
+    last.fpu_owner_id = t.id.0;
+}
 
 fn read_cr2() -> u32 {
     // SAFETY: reading CR2 has no side effects.
@@ -124,10 +176,23 @@ extern "C" fn trap_entry(frame: *mut UserFrame) -> *mut UserFrame {
     }
     match vector {
         0x20..=0x2F => irq(vector - 0x20),
+        7 => fpu_switch(),
         14 => kernel().page_fault(read_cr2(), f.error & 2 != 0),
         0x30..=0x39 => kernel().syscall(vector as u8),
         _ => kernel().exception(),
     }
+    next_frame()
+}
+
+/// Entry of the IPC system call.
+#[no_mangle]
+extern "C" fn ipc_entry(_frame: *mut UserFrame) -> *mut UserFrame {
+    let k = kernel();
+    let c = k.current;
+    if k.ipc_fastpath(c) {
+        return switch_to(k.current);
+    }
+    k.syscall(l4_abi::syscall::IPC);
     next_frame()
 }
 
@@ -178,23 +243,36 @@ fn switch_to(i: Idx) -> *mut UserFrame {
     // SAFETY: single core, interrupts off.
     let last = unsafe { &mut *core::ptr::addr_of_mut!(LAST) };
     if last.thread != i || k.tcb(i).tls_dirty {
+        let (fs, gs): (u16, u16);
+        // SAFETY: reading segment registers has no side effects.
+        unsafe { core::arch::asm!("mov {0:x}, fs", "mov {1:x}, gs", out(reg) fs, out(reg) gs, options(nomem, nostack)) };
         if last.thread != i && last.thread != NONE && k.lookup(l4_abi::ThreadId(last.id)) == Some(last.thread) {
-            let (fs, gs): (u16, u16);
-            // SAFETY: reading segment registers has no side effects.
-            unsafe { core::arch::asm!("mov {0:x}, fs", "mov {1:x}, gs", out(reg) fs, out(reg) gs) };
             let lt = k.tcb_mut(last.thread);
             lt.fs = fs;
             lt.gs = gs;
         }
         let t = k.tcb_mut(i);
-        t.tls_dirty = false;
-        gdt::set_tls(&t.tls);
-        let fs = if valid_user_selector(t.fs, &t.tls) { t.fs } else { 0 };
-        let gs = if valid_user_selector(t.gs, &t.tls) { t.gs } else { 0 };
-        // SAFETY: both selectors were checked to be loadable.
-        unsafe { core::arch::asm!("mov fs, {0:e}", "mov gs, {1:e}", in(reg) fs as u32, in(reg) gs as u32) };
+        // the GDT's TLS entries and fs/gs only change when they differ
+        let same_tls = t.tls[0] == last.tls[0] && t.tls[1] == last.tls[1] && t.tls[2] == last.tls[2];
+        if t.tls_dirty || !same_tls || t.fs != fs || t.gs != gs {
+            t.tls_dirty = false;
+            if !same_tls {
+                gdt::set_tls(&t.tls);
+                last.tls = t.tls;
+            }
+            let nfs = if valid_user_selector(t.fs, &t.tls) { t.fs } else { 0 };
+            let ngs = if valid_user_selector(t.gs, &t.tls) { t.gs } else { 0 };
+            // SAFETY: both selectors were checked to be loadable.
+            unsafe { core::arch::asm!("mov fs, {0:e}", "mov gs, {1:e}", in(reg) nfs as u32, in(reg) ngs as u32, options(nomem, nostack)) };
+        }
         last.thread = i;
         last.id = t.id.0;
+        // the FPU holds someone else's state: trap on first use
+        let owner = last.fpu_owner == i && last.fpu_owner_id == t.id.0;
+        if owner == last.ts {
+            set_ts(!owner);
+            last.ts = !owner;
+        }
     }
     let s = k.tcb(i).space;
     let pd = k.space(s).pd;

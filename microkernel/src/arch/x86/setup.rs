@@ -238,6 +238,11 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
         unsafe { core::ptr::read_volatile(0xFFFF_F000 as *const u32) };
     }
 
+    // the x87: native error reporting (#MF), WAIT honours TS, no emulation
+    // SAFETY: setting CR0.NE and MP and clearing EM affects FPU trapping only.
+    unsafe {
+        core::arch::asm!("mov {t}, cr0", "or {t}, 0x22", "and {t}, 0xFFFFFFFB", "mov cr0, {t}", "fninit", t = out(reg) _, options(nostack));
+    }
     pit::init(TICK_US);
     log!("timer at {} Hz; starting user level\n", 1_000_000 / TICK_US);
     trap::enter_user(super::next_frame())

@@ -38,14 +38,34 @@ trap_table:
     .irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     STUB \v, 0
     .endr
-    .irp v, 48,49,50,51,52,53,54,55,56,57,128
+    .irp v, 49,50,51,52,53,54,55,56,57,128
     STUB \v, 0
     .endr
+    .section .rodata.trap_table, "a"
+    .long 48, trap_ipc
     .section .rodata.trap_table, "a"
     .global trap_table_end
 trap_table_end:
 
     .section .text.traps, "ax"
+    .balign 16
+    /* the IPC system call: always from user mode */
+trap_ipc:
+    pushl $0
+    pushl $48
+    pushal
+    movl ${uds}, %eax
+    movl %eax, %ds
+    movl %eax, %es
+    movl %esp, %eax
+    movl $boot_stack_top, %esp
+    pushl %eax
+    call ipc_entry
+    movl %eax, %esp
+    popal
+    addl $8, %esp
+    iretl
+
     .global trap_common
 trap_common:
     pushal

@@ -1,0 +1,2 @@
+//! Shared code of the benchmark programs.
+#![no_std]
