@@ -75,10 +75,19 @@ impl<'a, M: Machine> Kernel<'a, M> {
         let (mr0, mr1, mr2, mr3) = (f.esi, f.ebx, f.ebp, f.edi);
         self.timeout_remove(d);
         let dt = &mut self.t[d as usize];
+        // MR0 and the message's words only: registers past the message keep
+        // the receiver's values, as on the general path
+        let u = tag.untyped();
         dt.frame.esi = mr0;
-        dt.frame.ebx = mr1;
-        dt.frame.ebp = mr2;
-        dt.frame.edi = mr3;
+        if u > 0 {
+            dt.frame.ebx = mr1;
+        }
+        if u > 1 {
+            dt.frame.ebp = mr2;
+        }
+        if u > 2 {
+            dt.frame.edi = mr3;
+        }
         dt.frame.eax = cid.0;
         dt.frame.ecx = 0;
         dt.state = State::Ready;

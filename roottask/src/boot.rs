@@ -45,8 +45,10 @@ fn map_module(i: usize, at: u32) -> Option<(u32, u32)> {
     let mut p = first;
     while p < end {
         // the largest aligned flexpage that fits
+        // the largest flexpage aligned both in physical memory and in the
+        // window (which starts 4 MiB-aligned at `at`)
         let mut size = 12;
-        while size < 22 && p & ((1 << (size + 1)) - 1) == 0 && p + (1 << (size + 1)) <= end {
+        while size < 22 && (p | (p - first)) & ((1 << (size + 1)) - 1) == 0 && p + (1 << (size + 1)) <= end {
             size += 1;
         }
         let window = Fpage::new(at + (p - first), size, rights::RWX);

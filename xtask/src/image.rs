@@ -91,7 +91,12 @@ pub fn build(opts: &BuildOpts) -> Result<Images> {
     eprintln!("[build] i486 bare-metal: {}", pkgs.join(", "));
     let dir = tc.build(&root, Target::L4, &pkgs, opts.release, &[], "cross")?;
     for p in &pkgs {
+        // the kernel keeps its symbols (fault reports, profiles); the boot
+        // modules lose their debug info (the unstripped files stay in target/)
         copy(&dir.join(p), &out.join(p))?;
+        if *p != "microkernel" {
+            strip(&out.join(p))?;
+        }
     }
     if opts.mach {
         eprintln!("[build] i486 bare-metal: microkernel (mach feature)");
@@ -107,6 +112,7 @@ pub fn build(opts: &BuildOpts) -> Result<Images> {
         for (_, bins) in &linux {
             for b in bins {
                 copy(&dir.join(b), &out.join("bin").join(b))?;
+                strip(&out.join("bin").join(b))?;
             }
         }
     }
@@ -115,6 +121,15 @@ pub fn build(opts: &BuildOpts) -> Result<Images> {
     let text = text_size(&images.kernel())?;
     eprintln!("[build] kernel .text: {} bytes ({:.1} KiB) -> {}", text, text as f64 / 1024.0, images.dir.display());
     Ok(images)
+}
+
+/// Remove debug information (binutils `strip --strip-debug`).
+fn strip(path: &Path) -> Result<()> {
+    let st = std::process::Command::new("strip").arg("--strip-debug").arg(path).status().context("running strip (binutils)")?;
+    if !st.success() {
+        bail!("strip failed on {}", path.display());
+    }
+    Ok(())
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {

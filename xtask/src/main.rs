@@ -6,6 +6,7 @@
 //! - `test`: host unit tests, then system tests in QEMU.
 //! - `bench`: the benchmark suite (see docs/benchmarks.md).
 
+mod bench; // TEMP (benchmarks engineer): wiring for development
 mod cpio;
 mod deps;
 mod fetch;
@@ -51,6 +52,8 @@ enum Cmd {
         /// Only run tests whose name contains this string.
         filter: Option<String>,
     },
+    /// TEMP: the benchmark suite (see docs/benchmarks.md).
+    Bench(bench::BenchOpts),
 }
 
 #[derive(clap::Args)]
@@ -131,6 +134,7 @@ fn main() {
         Cmd::Build { release, mach } => image::build(&image::BuildOpts { release, mach, add: vec![] }).map(|_| 0),
         Cmd::Run(a) => run(a),
         Cmd::Test { filter } => systest::run_all(filter).map(|ok| if ok { 0 } else { 1 }),
+        Cmd::Bench(o) => bench::run(o).map(|_| 0),
     };
     match r {
         Ok(code) => std::process::exit(code),

@@ -85,7 +85,7 @@ boot_pts:
     .skip 16 * 4096
     .global boot_stack_top
 boot_stack:
-    .skip 16384
+    .skip 32768
 boot_stack_top:
 "#,
     options(att_syntax)

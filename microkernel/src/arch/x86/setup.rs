@@ -281,10 +281,6 @@ fn load_task(
     let base = phys_to_virt(pfn << 12) as *mut u8;
     // SAFETY: fresh frames in the direct map, exclusively ours.
     unsafe { core::ptr::write_bytes(base, 0, (pages * 4096) as usize) };
-    let mut used = [0u8; 16384]; // per page: 1 mapped, 2 writable
-    if pages as usize > used.len() {
-        fatal("boot task image too large");
-    }
     for seg in elf.segments().flatten() {
         if seg.memsz == 0 {
             continue;
@@ -292,19 +288,18 @@ fn load_task(
         let data = elf.bytes(&seg);
         // SAFETY: the segment lies inside [lo, hi), so inside the block.
         unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), base.add((seg.vaddr - lo) as usize), data.len()) };
-        let first = (seg.vaddr - lo) / 4096;
-        let last = (seg.vaddr - lo + seg.memsz - 1) / 4096;
-        for p in first..=last {
-            used[p as usize] |= if seg.writable { 3 } else { 1 };
-        }
     }
     for p in 0..pages {
-        let u = used[p as usize];
-        if u != 0 {
-            let r = if u & 2 != 0 { rights::RWX } else { rights::RX };
-            if k.boot_map(t, lo + p * 4096, pfn + p, r).is_err() {
-                fatal("cannot map boot task image");
+        let va = lo + p * 4096;
+        // a page is mapped if a segment covers it, writable if any such is
+        let mut r = 0;
+        for seg in elf.segments().flatten() {
+            if seg.memsz > 0 && va < seg.vaddr + seg.memsz && va + 4096 > seg.vaddr {
+                r |= if seg.writable { rights::RWX } else { rights::RX };
             }
+        }
+        if r != 0 && k.boot_map(t, va, pfn + p, r).is_err() {
+            fatal("cannot map boot task image");
         }
     }
     let stack = allocs.take(b, BOOT_STACK_PAGES, kip::mem::BOOT_TASK, name);

@@ -1,0 +1,178 @@
+//! Linux processes as the server keeps them: identity (pid, parent, process
+//! group, session), credentials, address space, open files, signal state,
+//! and what a process is waiting for when its system call cannot finish yet.
+
+use crate::file::FdTable;
+use crate::mm::Mm;
+use crate::platform::{Regs, TaskId};
+use alloc::vec::Vec;
+
+pub type Pid = u32;
+
+/// A signal disposition (`struct sigaction` as the kernel keeps it).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigAction {
+    pub handler: u32,
+    pub flags: u32,
+    pub restorer: u32,
+    pub mask: u64,
+}
+
+pub const SIG_DFL: u32 = 0;
+pub const SIG_IGN: u32 = 1;
+
+/// Signal state of a process.
+#[derive(Clone, Debug)]
+pub struct Signals {
+    pub actions: [SigAction; 64],
+    pub blocked: u64,
+    pub pending: u64,
+    /// sigaltstack: (sp, size, flags).
+    pub altstack: (u32, u32, u32),
+}
+
+impl Default for Signals {
+    fn default() -> Self {
+        Signals { actions: [SigAction::default(); 64], blocked: 0, pending: 0, altstack: (0, 0, 2 /* SS_DISABLE */) }
+    }
+}
+
+/// Bit of signal `sig` (1..=64) in a mask.
+pub const fn bit(sig: u32) -> u64 {
+    1u64 << (sig - 1)
+}
+
+/// What a blocked system call waits for; the call is run again when it
+/// may make progress.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wait {
+    /// A child to change state (wait4, waitid).
+    Child,
+    /// Until this monotonic time (nanosleep and friends).
+    Until(u64),
+    /// Data or space in a pipe, or its other end closing.
+    Pipe(u32),
+    /// Console input.
+    Tty,
+    /// Any of several files, or a deadline (poll, select).
+    Poll(Option<u64>),
+    /// A vforked child to exec or exit.
+    Vfork(Pid),
+    /// Any signal (pause, sigsuspend).
+    Signal,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum State {
+    /// In user mode, or in a system call being served right now.
+    Running,
+    /// In a system call that waits.
+    Blocked(Wait),
+    /// Stopped by a signal (SIGSTOP, SIGTSTP, ...).
+    Stopped(u32),
+    /// Exited; the wait status until the parent reaps it.
+    Zombie(u32),
+}
+
+/// Wait-status encodings.
+pub fn exited(code: u32) -> u32 {
+    (code & 0xFF) << 8
+}
+pub fn killed(sig: u32) -> u32 {
+    sig & 0x7F
+}
+pub fn stopped(sig: u32) -> u32 {
+    (sig & 0xFF) << 8 | 0x7F
+}
+/// The status a shell prints (`$?`).
+pub fn shell_status(status: u32) -> u32 {
+    if status & 0x7F == 0 {
+        (status >> 8) & 0xFF
+    } else {
+        128 + (status & 0x7F)
+    }
+}
+
+/// One TLS descriptor as `set_thread_area` gave it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tls {
+    pub base: u32,
+    pub limit: u32,
+    /// Linux `user_desc` flag bits (`l4_abi::syscall::tls` layout); 0 with
+    /// `used == false` is an empty entry.
+    pub flags: u32,
+    pub used: bool,
+}
+
+pub struct Process {
+    pub pid: Pid,
+    pub ppid: Pid,
+    pub pgid: Pid,
+    pub sid: Pid,
+    /// The L4 thread running it (0 once it exited).
+    pub task: TaskId,
+    pub state: State,
+    /// The registers of the system call it is blocked in.
+    pub regs: Regs,
+    pub mm: Mm,
+    pub fds: FdTable,
+    pub cwd: u32,
+    pub umask: u32,
+    pub uid: u32,
+    pub euid: u32,
+    pub gid: u32,
+    pub egid: u32,
+    pub sig: Signals,
+    /// The signal that tells the parent about our death.
+    pub exit_signal: u32,
+    /// Program path and arguments (for /proc).
+    pub exe: Vec<u8>,
+    pub argv: Vec<Vec<u8>>,
+    pub tls: [Tls; 3],
+    /// set_tid_address: cleared (and futex-woken) at exit.
+    pub clear_tid: u32,
+    /// A vfork parent waiting for us to exec or exit.
+    pub vfork_parent: Option<Pid>,
+    /// Monotonic ns at start, and CPU time estimates for times()/proc.
+    pub start_ns: u64,
+    pub utime_ns: u64,
+    pub stime_ns: u64,
+    /// Children's accumulated times (after reaping).
+    pub cutime_ns: u64,
+    pub cstime_ns: u64,
+    /// A stop or continue the parent has not yet seen with wait (status).
+    pub wait_event: Option<u32>,
+    /// ITIMER_REAL: next expiry (monotonic ns) and interval.
+    pub alarm: Option<(u64, u64)>,
+    /// Address of the last fault (for the siginfo of SIGSEGV).
+    pub fault_addr: u32,
+    /// Bytes a blocking write already transferred before it had to wait
+    /// (the call is re-run and continues from there).
+    pub progress: u32,
+    /// Absolute deadline (monotonic ns) of the blocking call, fixed on its
+    /// first run; 0 for none.
+    pub deadline: u64,
+    /// The mask to restore after sigsuspend (saved in the signal frame).
+    pub saved_mask: Option<u64>,
+    /// The name prctl(PR_SET_NAME) gave (else the program's file name).
+    pub name: Option<Vec<u8>>,
+    /// Resource limits (soft, hard), RLIM_INFINITY = u64::MAX.
+    pub rlimits: [(u64, u64); 16],
+}
+
+impl Process {
+    pub fn is_zombie(&self) -> bool {
+        matches!(self.state, State::Zombie(_))
+    }
+    /// Signals pending and not blocked.
+    pub fn deliverable(&self) -> u64 {
+        self.sig.pending & !self.sig.blocked
+    }
+    pub fn comm(&self) -> &[u8] {
+        if let Some(n) = &self.name {
+            return n;
+        }
+        let name = self.exe.rsplit(|&c| c == b'/').next().unwrap_or(&[]);
+        &name[..name.len().min(15)]
+    }
+}
