@@ -157,7 +157,8 @@ impl Platform for L4Platform {
             self.rng ^= self.rng << 17;
             *b = (self.rng.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 56) as u8;
         }
-        self.rng ^= sys::rdtsc();
+        // stir in the clock (no rdtsc: the i486 has none)
+        self.rng ^= l4::kip::now_us() | 1;
     }
     fn shutdown(&mut self, status: u32) {
         for b in alloc::format!("exit {status}\n").bytes() {
@@ -224,12 +225,14 @@ fn main() {
     }
     populate(&mut vfs, now);
     let (hwcap, machine) = cpu();
-    let plat = L4Platform { pool_base: region + heap, epoch, rng: epoch ^ sys::rdtsc() | 1, quiet };
+    let plat = L4Platform { pool_base: region + heap, epoch, rng: (epoch << 20) ^ l4::kip::now_us() | 1, quiet };
     let mut linux = Linux::new(plat, pool, vfs, hwcap, machine);
+    linux.strace = cmdline.split(' ').any(|w| w == "strace");
     // the first program: after `--` on the command line, else a shell
     let words: Vec<&str> = cmdline.split(' ').filter(|w| !w.is_empty()).collect();
+    // each word is percent-encoded (%20 for a space...), so any argument fits
     let argv: Vec<Vec<u8>> = match words.iter().position(|w| *w == "--") {
-        Some(i) => words[i + 1..].iter().map(|w| w.as_bytes().to_vec()).collect(),
+        Some(i) => words[i + 1..].iter().map(|w| percent_decode(w.as_bytes())).collect(),
         None => alloc::vec![b"/bin/sh".to_vec()],
     };
     let argv = if argv.is_empty() { alloc::vec![b"/bin/sh".to_vec()] } else { argv };
@@ -250,6 +253,25 @@ fn main() {
         linux.plat.shutdown(if e == 2 { 127 } else { 126 });
     }
     event_loop(&mut linux)
+}
+
+/// Decode `%XX` escapes (invalid ones stay as they are).
+fn percent_decode(w: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(w.len());
+    let mut i = 0;
+    while i < w.len() {
+        if w[i] == b'%' && i + 2 < w.len() {
+            if let (Some(a), Some(b)) = (hex(w[i + 1]), hex(w[i + 2])) {
+                out.push(a << 4 | b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(w[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Device nodes, /proc and /tmp, unless the initrd brought them.

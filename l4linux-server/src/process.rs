@@ -248,15 +248,9 @@ impl<P: Platform> Linux<P> {
             name: None,
             rlimits: parent.rlimits,
         };
+        // the child shares the parent's open file descriptions (a pipe end
+        // counts descriptions, so nothing changes there)
         c.sig.pending = 0;
-        for f in c.fds.iter().map(|(_, f)| f.clone()).collect::<Vec<_>>() {
-            let k = f.borrow().kind.clone();
-            match k {
-                Kind::PipeRead(id) => self.pipes.get_mut(&id).map_or((), |p| p.readers += 1),
-                Kind::PipeWrite(id) => self.pipes.get_mut(&id).map_or((), |p| p.writers += 1),
-                _ => {}
-            }
-        }
         self.flush_revokes();
         self.procs.insert(child, c);
         self.tasks.insert(task, child);

@@ -108,6 +108,8 @@ pub struct Linux<P: Platform> {
     pub continued: Vec<(Pid, Regs)>,
     /// The host name (sethostname, uname).
     pub hostname: Vec<u8>,
+    /// Log every system call and its result (kernel command line `strace`).
+    pub strace: bool,
 }
 
 impl<P: Platform> Linux<P> {
@@ -133,6 +135,7 @@ impl<P: Platform> Linux<P> {
             sender_pid: 0,
             continued: Vec::new(),
             hostname: b"ul4".to_vec(),
+            strace: false,
         }
     }
 
@@ -268,6 +271,15 @@ impl<P: Platform> Linux<P> {
     pub(crate) fn run_syscall(&mut self, pid: Pid, regs: Regs) {
         let mut r = regs;
         let res = self.dispatch(pid, &mut r);
+        if self.strace {
+            let name = crate::linux::syscall_name(regs.eax);
+            let (a, b, c) = (regs.ebx, regs.ecx, regs.edx);
+            match res {
+                Sys::Ret(v) => self.log_fmt(format_args!("[{pid}] {name}({a:#x}, {b:#x}, {c:#x}) = {}", v as i32)),
+                Sys::Block(w) => self.log_fmt(format_args!("[{pid}] {name}({a:#x}, {b:#x}, {c:#x}) blocks on {w:?}")),
+                Sys::NoReply => self.log_fmt(format_args!("[{pid}] {name}({a:#x}, {b:#x}, {c:#x}) (no reply)")),
+            }
+        }
         let Some(p) = self.procs.get_mut(&pid) else { return };
         if !matches!(res, Sys::Block(_)) {
             p.progress = 0;

@@ -52,7 +52,18 @@ impl<'a, M: Machine> Kernel<'a, M> {
         let dt = &self.t[d as usize];
         let ct = &self.t[c as usize];
         let cid = ct.id;
-        if d == c || dt.state != State::RecvBlocked || dt.kind != Kind::Normal || dt.halted || !(dt.partner.is_any() || dt.partner == cid) {
+        if d == c
+            || dt.state != State::RecvBlocked
+            || dt.kind != Kind::Normal
+            || dt.halted
+            || dt.raise
+            || !(dt.partner.is_any() || dt.partner == cid)
+        {
+            return false;
+        }
+        // a partner with a raised exception pending must send it before it
+        // runs: that is the dispatcher's job, which this path skips
+        if dt.raise {
             return false;
         }
         // our receive phase must block: nothing queued for us, no interrupt
@@ -99,6 +110,11 @@ impl<'a, M: Machine> Kernel<'a, M> {
         ct.partner = from;
         self.timeout_add(c, rt);
         self.current = d;
+        // what the skipped dispatch does on a switch: a donation ends when
+        // another thread runs
+        if self.donee != d {
+            self.donee = NONE;
+        }
         true
     }
 

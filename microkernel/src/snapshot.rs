@@ -151,14 +151,18 @@ impl<M: Machine> Kernel<'_, M> {
             });
             let io_ports = (sp.io_pfn != 0).then(|| {
                 let bm = self.m.frame(sp.io_pfn);
-                (0..crate::kernel::IO_PORTS as u32).filter(|&p| bm[(p / 32) as usize] & 1 << (p % 32) != 0).collect()
+                (0..crate::kernel::IO_PORTS as u32)
+                    .filter(|&p| bm[(p / 32) as usize] & 1 << (p % 32) != 0)
+                    .collect()
             });
             spaces.push(SpaceView {
                 index: s as u16,
                 owner: (sp.owner != space::NO_SPACE).then_some(sp.owner),
                 privileged: sp.privileged,
                 threads: sp.threads,
-                utcb_slots: (0..l4_abi::layout::UTCB_SLOTS).filter(|&k| sp.utcb_taken(k)).collect(),
+                utcb_slots: (0..l4_abi::layout::UTCB_SLOTS)
+                    .filter(|&k| sp.utcb_taken(k))
+                    .collect(),
                 io_ports,
                 ptes,
             });
@@ -177,7 +181,11 @@ impl<M: Machine> Kernel<'_, M> {
             .collect();
         let mut ready = Vec::new();
         for p in (0..=255u8).rev() {
-            let q: Vec<ThreadId> = self.rq.queue(self.t, p).map(|i| self.t[i as usize].id).collect();
+            let q: Vec<ThreadId> = self
+                .rq
+                .queue(self.t, p)
+                .map(|i| self.t[i as usize].id)
+                .collect();
             if !q.is_empty() {
                 ready.push((p, q));
             }

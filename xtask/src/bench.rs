@@ -36,7 +36,7 @@ use crate::qemu::{Accel, Boot, Exit};
 use crate::systest::tail;
 use anyhow::{bail, ensure, Context, Result};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -177,8 +177,8 @@ impl BenchOpts {
             return Duration::from_secs(t);
         }
         let secs = match (self.quick, s) {
-            (true, System::Native) => 120,
-            (true, _) => 150,
+            (true, System::Native) => 60,
+            (true, _) => 100,
             (false, System::Native) => 900,
             (false, System::L4) => 1800,
             (false, System::Mach) => 3600,
@@ -247,10 +247,13 @@ fn first_line(s: &str) -> String {
     s.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or("").to_string()
 }
 
+/// The reason of a benchmark the output says nothing about.
+const NO_LINE: &str = "no result line";
+
 /// Parse a program's output into per-benchmark results for `wanted`; the
 /// second value says whether the closing `BENCH-END` line was seen.
 pub fn parse_output(output: &str, wanted: &[&'static str]) -> (Vec<(&'static str, Result<Measured, String>)>, bool) {
-    let mut got: Vec<(&'static str, Result<Measured, String>)> = wanted.iter().map(|&n| (n, Err("no result line".to_string()))).collect();
+    let mut got: Vec<(&'static str, Result<Measured, String>)> = wanted.iter().map(|&n| (n, Err(NO_LINE.to_string()))).collect();
     let mut end = false;
     for line in output.lines() {
         let line = line.trim();
@@ -320,12 +323,22 @@ fn prepare(need_images: bool) -> Result<(Result<Images, String>, Bins)> {
     Ok((images, bins))
 }
 
+/// What a guest run gave: the program's output (or the whole console when
+/// it cannot be told apart) and its exit status, or why the run did not
+/// finish normally (time-out, crash); the output then holds what there was.
+#[derive(Clone, Debug)]
+pub struct GuestRun {
+    pub output: String,
+    pub status: std::result::Result<i32, String>,
+}
+
 /// Run a Linux program as the first process on the L4 system (`mach =
-/// false`) or on the Mach-style kernel, on `-cpu 486` in `mode`; returns the
-/// program's console output and exit status. This is the one place the
-/// microkernel systems plug in: it boots like
-/// `crate::linuxtest::run_in_system`, plus the accelerator and icount.
-pub fn run_on_microkernel(images: &Images, argv: &[&str], mach: bool, mode: Mode, timeout: Duration) -> Result<(String, i32)> {
+/// false`) or on the Mach-style kernel, on `-cpu 486` in `mode`. This is
+/// the one place the microkernel systems plug in: it boots like
+/// `crate::linuxtest::run_in_system`, plus the accelerator and icount, and
+/// keeps the output of runs that do not finish. `Err` means it could not
+/// even start.
+pub fn run_on_microkernel(images: &Images, argv: &[&str], mach: bool, mode: Mode, timeout: Duration) -> Result<GuestRun> {
     let kernel = if mach { images.kernel_mach() } else { images.kernel() };
     ensure!(kernel.exists(), "no {} kernel ({} missing)", if mach { "Mach-style" } else { "L4" }, kernel.display());
     let mut b = crate::systest::system_boot(images, mach);
@@ -338,25 +351,43 @@ pub fn run_on_microkernel(images: &Images, argv: &[&str], mach: bool, mode: Mode
     let log = std::fs::read_to_string(&ctl).unwrap_or_default();
     let _ = std::fs::remove_file(&ctl);
     let output = crate::linuxtest::program_output(&run.output);
-    match run.exit {
-        Exit::Status(s) => Ok((output, s as i32)),
-        Exit::Timeout => bail!("timed out after {} s\n--- console ---\n{}\n--- server log ---\n{}", timeout.as_secs(), tail(&run.output, 30), tail(&log, 30)),
-        other => bail!("the system did not finish normally ({other:?})\n--- console ---\n{}\n--- server log ---\n{}", tail(&run.output, 30), tail(&log, 30)),
-    }
+    let why = match run.exit {
+        Exit::Status(s) => return Ok(GuestRun { output, status: Ok(s as i32) }),
+        Exit::Timeout => format!("timed out after {} s", timeout.as_secs()),
+        other => format!("the system did not finish normally ({other:?})"),
+    };
+    let status = Err(format!("{why}\n--- console ---\n{}\n--- server log ---\n{}", tail(&run.output, 30), tail(&log, 30)));
+    Ok(GuestRun { output, status })
 }
 
+/// Environment variable naming another native kernel (a bzImage) to boot
+/// instead of the cached one, for experiments with kernel configurations.
+pub const NATIVE_KERNEL_VAR: &str = "BENCH_NATIVE_KERNEL";
+
 /// Boot native Linux with the programs in its initramfs and run `bench args`.
-fn run_native(bins: &Bins, args: &[String], mode: Mode, timeout: Duration) -> Result<(String, i32)> {
+fn run_native(bins: &Bins, args: &[String], mode: Mode, timeout: Duration) -> Result<GuestRun> {
     crate::native::bzimage(true)?;
     let cpio = out_dir(mode).join(format!("native-{}.cpio", std::process::id()));
     crate::native::initramfs(&[(bins.bench.clone(), "/bin/bench".into()), (bins.child.clone(), "/bin/bench-child".into())], &cpio)?;
     let argv: Vec<&str> = args.iter().map(String::as_str).collect();
     let mut b = crate::native::boot("/bin/bench", &argv, &cpio);
+    if let Some(k) = std::env::var_os(NATIVE_KERNEL_VAR) {
+        eprintln!("[bench] native: kernel {} (from {NATIVE_KERNEL_VAR})", Path::new(&k).display());
+        b.kernel = k.into();
+    }
     b.cpu = CPU.into();
     mode.apply(&mut b);
-    let r = crate::native::run_boot(&b, timeout);
+    let run = b.run_captured(timeout, None);
     let _ = std::fs::remove_file(&cpio);
-    r
+    let run = run?;
+    Ok(match crate::native::parse_console(&run.output) {
+        Ok((output, status)) => GuestRun { output, status: Ok(status) },
+        // the BENCH lines that made it out are still worth having
+        Err(e) => {
+            let why = if run.exit == Exit::Timeout { format!("timed out after {} s", timeout.as_secs()) } else { format!("{:?}", run.exit) };
+            GuestRun { status: Err(format!("{why}: {e:#}")), output: run.output }
+        }
+    })
 }
 
 /// Run `f`, printing a line every 15 s while it runs.
@@ -410,13 +441,21 @@ fn run_one(system: System, opts: &BenchOpts, wanted: &[&'static str], images: &R
     let elapsed = start.elapsed();
     let res = match r {
         Err(e) => SystemResult::failed(system, wanted, format!("{e:#}"), elapsed),
-        Ok((output, status)) => {
-            let (benchmarks, end) = parse_output(&output, wanted);
-            let failure = if !end {
-                Some(format!("the program stopped early (exit status {status}, no BENCH-END line)\n{}", tail(&output, 20)))
-            } else {
-                None
+        Ok(GuestRun { output, status }) => {
+            let (mut benchmarks, end) = parse_output(&output, wanted);
+            let failure = match (status, end) {
+                (Err(why), _) => Some(why),
+                (Ok(st), false) => Some(format!("the program stopped early (exit status {st}, no BENCH-END line)\n{}", tail(&output, 20))),
+                (Ok(_), true) => None,
             };
+            if let Some(f) = &failure {
+                // benchmarks that never reported: the run's failure is theirs
+                for (_, r) in benchmarks.iter_mut() {
+                    if r.as_ref().is_err_and(|e| e == NO_LINE) {
+                        *r = Err(format!("{} (run failed)", first_line(f)));
+                    }
+                }
+            }
             SystemResult { system, failure, benchmarks, output, elapsed, date: today() }
         }
     };
@@ -497,7 +536,7 @@ fn parse_saved(text: &str, system: System) -> Option<SystemResult> {
     let (mut benchmarks, _) = parse_output(&output, &all);
     if let Some(f) = &failure {
         for (_, r) in benchmarks.iter_mut() {
-            if r.as_ref().is_err_and(|e| e == "no result line") {
+            if r.as_ref().is_err_and(|e| e == NO_LINE) {
                 *r = Err(f.clone());
             }
         }

@@ -8,6 +8,7 @@ use std::io::Write;
 pub struct Cpio {
     data: Vec<u8>,
     ino: u32,
+    mtime: u32,
 }
 
 pub const S_IFREG: u32 = 0o100000;
@@ -16,7 +17,8 @@ pub const S_IFLNK: u32 = 0o120000;
 
 impl Cpio {
     pub fn new() -> Cpio {
-        Cpio { data: Vec::new(), ino: 1 }
+        let mtime = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() as u32);
+        Cpio { data: Vec::new(), ino: 1, mtime }
     }
 
     fn pad4(&mut self) {
@@ -34,7 +36,7 @@ impl Cpio {
             0, // uid
             0, // gid
             if mode & S_IFDIR != 0 { 2 } else { 1 },
-            0, // mtime
+            self.mtime,
             body.len() as u32,
             0,
             0,

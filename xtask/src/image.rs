@@ -32,6 +32,10 @@ pub struct BuildOpts {
 pub struct Images {
     pub dir: PathBuf,
     pub release: bool,
+    /// The initrd holds Debian's busybox (an i686 program: run on pentium2).
+    pub busybox: bool,
+    /// The initrd holds the glibc-static hello world (/bin/hello-glibc).
+    pub glibc_hello: bool,
 }
 
 impl Images {
@@ -116,8 +120,18 @@ pub fn build(opts: &BuildOpts) -> Result<Images> {
             }
         }
     }
-    let images = Images { dir: out, release: opts.release };
-    write_initrd(&images, &linux, &opts.add)?;
+    // Debian's busybox-static (fetched once, never committed); without it
+    // the system still builds, but there is no shell
+    let busybox = match crate::fetch::busybox() {
+        Ok(p) => Some(p),
+        Err(e) => {
+            eprintln!("[build] warning: no busybox in the initrd: {e:#}");
+            None
+        }
+    };
+    let glibc_hello = opts.add.iter().any(|(_, g)| g == "/bin/hello-glibc");
+    let images = Images { dir: out, release: opts.release, busybox: busybox.is_some(), glibc_hello };
+    write_initrd(&images, &linux, &opts.add, busybox.as_deref())?;
     let text = text_size(&images.kernel())?;
     eprintln!("[build] kernel .text: {} bytes ({:.1} KiB) -> {}", text, text as f64 / 1024.0, images.dir.display());
     Ok(images)
@@ -137,11 +151,22 @@ fn copy(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The initrd: the Linux programs in /bin plus extra files.
-fn write_initrd(images: &Images, linux: &[(&str, Vec<String>)], add: &[(PathBuf, String)]) -> Result<()> {
+/// The initrd: busybox and its applet links, the Linux programs in /bin,
+/// a few files in /etc, and extra files.
+fn write_initrd(images: &Images, linux: &[(&str, Vec<String>)], add: &[(PathBuf, String)], busybox: Option<&Path>) -> Result<()> {
     let mut c = Cpio::new();
-    for d in ["bin", "dev", "etc", "proc", "tmp", "root"] {
+    for d in ["bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "etc", "proc", "root"] {
         c.dir(d);
+    }
+    c.entry("tmp", crate::cpio::S_IFDIR | 0o1777, &[]);
+    if let Some(bb) = busybox {
+        c.file("bin/busybox", 0o755, &std::fs::read(bb)?);
+        let ours: Vec<&String> = linux.iter().flat_map(|(_, b)| b).collect();
+        for applet in crate::fetch::busybox_applets(bb)? {
+            if !ours.iter().any(|o| **o == applet) {
+                c.symlink(&format!("bin/{applet}"), "busybox");
+            }
+        }
     }
     c.file("etc/passwd", 0o644, b"root:x:0:0:root:/root:/bin/sh\n");
     c.file("etc/group", 0o644, b"root:x:0:\n");

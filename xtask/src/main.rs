@@ -105,8 +105,13 @@ fn run(args: RunArgs) -> Result<i32> {
     boot.memory_mb = args.memory;
     boot.accel = args.accel;
     boot.icount = args.icount;
-    if let Some(cpu) = args.cpu {
-        boot.cpu = cpu;
+    match args.cpu {
+        Some(cpu) => boot.cpu = cpu,
+        None if images.busybox => {
+            eprintln!("[run] the initrd holds Debian's busybox (i686 code): using -cpu pentium2");
+            boot.cpu = "pentium2".into();
+        }
+        None => {}
     }
     let mut words = vec![];
     if args.ktest {
@@ -116,8 +121,7 @@ fn run(args: RunArgs) -> Result<i32> {
         words.push(args.append.clone());
     }
     if !args.program.is_empty() {
-        words.push("--".into());
-        words.extend(args.program.iter().cloned());
+        words.push(qemu::encode_argv(&args.program));
     }
     boot.cmdline = words.join(" ");
     boot.ctl = Some(images.dir.join("ctl.txt"));

@@ -170,6 +170,28 @@ impl Boot {
     }
 }
 
+/// Encode a Linux program's argument vector for the kernel command line:
+/// `-- word word...` with every byte outside a safe set as `%XX` (the
+/// server decodes it), so arguments may hold spaces, quotes, anything.
+pub fn encode_argv(argv: &[String]) -> String {
+    let mut s = String::from("--");
+    for a in argv {
+        s.push(' ');
+        if a.is_empty() {
+            s.push_str("%00");
+            continue;
+        }
+        for b in a.bytes() {
+            if b.is_ascii_alphanumeric() || b"/._=:,+-@".contains(&b) {
+                s.push(b as char);
+            } else {
+                s.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    s
+}
+
 /// How a QEMU run ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Exit {

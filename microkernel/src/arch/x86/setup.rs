@@ -230,7 +230,8 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     write_kip(k, &bi, &allocs, kernel_phys_end);
     log!("sigma0 is {:?}, roottask is {:?}\n", k.sigma0, k.roottask);
 
-    let cmdline = bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf);
+    let mut line = [0u8; 2048];
+    let cmdline = bootinfo::read_cstr(&LowMem, bi.cmdline, &mut line);
     if cmdline.split(' ').any(|w| w == "kfault") {
         log!("kfault: touching an unmapped kernel address on purpose\n");
         // SAFETY: deliberately faults (the boot option exists to test the
@@ -337,7 +338,9 @@ fn write_kip(k: &mut Kernel<'static, X86>, bi: &BootInfo, allocs: &Allocs, kerne
     w.set(kip::OFF_SIGMA0, sigma0.0);
     w.set(kip::OFF_ROOTTASK, roottask.0);
     w.set(kip::OFF_RAM_KB, (bi.ram_end() / 1024) as u32);
-    let off = w.add_str(bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf));
+    // the command line may carry a whole script for the first program
+    let mut line = [0u8; 2048];
+    let off = w.add_str(bootinfo::read_cstr(&LowMem, bi.cmdline, &mut line));
     w.set(kip::OFF_CMDLINE, off);
     let mut ok = true;
     for r in bi.regions() {
