@@ -19,7 +19,7 @@ use l4_abi::{utcb, Error, Fpage, ThreadId, Timeout};
 impl<'a, M: Machine> Kernel<'a, M> {
     /// The `ipc` system call of thread `c`.
     pub(crate) fn sys_ipc(&mut self, c: Idx) {
-        if self.ipc_fast(c) {
+        if !cfg!(feature = "mach") && self.ipc_fast(c) {
             return;
         }
         let f = &self.t[c as usize].frame;
@@ -37,7 +37,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
     /// The fast path as an entry point of its own: the IPC vector's stub
     /// calls it first (thread `c` is the caller).
     pub fn ipc_fastpath(&mut self, c: Idx) -> bool {
-        self.t[c as usize].has_utcb() && self.ipc_fast(c)
+        !cfg!(feature = "mach") && self.t[c as usize].has_utcb() && self.ipc_fast(c)
     }
 
     #[inline(always)]
@@ -151,6 +151,18 @@ impl<'a, M: Machine> Kernel<'a, M> {
 
     /// Write the IPC result registers of a thread doing its own IPC.
     pub(crate) fn complete(&mut self, x: Idx, from: ThreadId, err: Option<Error>) {
+        if err.is_some() {
+            // a failed send drops the message it had copied in (Mach build)
+            self.mach_drop_out(x);
+        }
+        let k = self.t[x as usize].kmsg_in;
+        if k != NONE {
+            // Mach build: the results travel with the queued message
+            let m = &mut self.kmsgs.msgs[k as usize];
+            m.sender = from;
+            m.err = err.map_or(0, |e| e as u32);
+            return;
+        }
         let t = &mut self.t[x as usize];
         if t.kind == Kind::Normal {
             t.frame.eax = from.0;
@@ -213,6 +225,11 @@ impl<'a, M: Machine> Kernel<'a, M> {
         t.partner = to;
         self.sq_append(d, s);
         self.timeout_add(s, st);
+        if cfg!(feature = "mach") {
+            // Mach copies the message into the kernel when it is sent
+            let k = self.copyin(s);
+            self.t[s as usize].kmsg_out = k;
+        }
         Ok(false)
     }
 
@@ -303,6 +320,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
     /// Copy the message of `s` to `r` (or let the kernel consume it when `r`
     /// waits for a fault or exception reply).
     fn transfer(&mut self, s: Idx, r: Idx) -> KResult {
+        if cfg!(feature = "mach") {
+            return self.mach_transfer(s, r);
+        }
         let tag = MsgTag(self.smr(s, 0));
         let (u, ty) = (tag.untyped() as usize, tag.typed() as usize);
         let rkind = self.t[r as usize].kind;
@@ -354,6 +374,120 @@ impl<'a, M: Machine> Kernel<'a, M> {
             }
         }
         Ok(())
+    }
+
+    /// The receive window of `r` for map items.
+    fn window(&mut self, r: Idx, rkind: Kind) -> Fpage {
+        match rkind {
+            Kind::Normal if self.t[r as usize].has_utcb() => {
+                let pfn = self.t[r as usize].utcb_pfn;
+                Fpage(self.m.frame(pfn)[utcb::ACCEPTOR])
+            }
+            Kind::Normal => Fpage::NIL,
+            _ => Fpage::complete(l4_abi::msg::rights::RWX),
+        }
+    }
+
+    /// Mach: copy the message of `s` into a kernel buffer.
+    fn copyin(&mut self, s: Idx) -> Idx {
+        let Some(k) = self.kmsgs.alloc() else { return NONE };
+        let tag = MsgTag(self.smr(s, 0));
+        let n = (tag.untyped() + tag.typed()) as usize;
+        for i in 0..=n.min(MAX_MR) {
+            let v = self.smr(s, i);
+            self.kmsgs.msgs[k as usize].words[i] = v;
+        }
+        k
+    }
+
+    /// Mach: look the receiver up in the sender's port names, take the
+    /// sender's buffered message (copying it in now if it has none), apply
+    /// its map items, and queue it for the receiver, who copies it out when
+    /// it runs.
+    fn mach_transfer(&mut self, s: Idx, r: Idx) -> KResult {
+        #[cfg(feature = "mach")]
+        {
+            let sp = self.t[s as usize].space as usize;
+            let rid = self.t[r as usize].id;
+            let port = self.spaces[sp].names.translate(rid, r);
+            debug_assert_eq!(port, r);
+        }
+        let mut k = core::mem::replace(&mut self.t[s as usize].kmsg_out, NONE);
+        if k == NONE {
+            k = self.copyin(s);
+        }
+        if k == NONE {
+            return Err(Error::NoMemory);
+        }
+        let rkind = self.t[r as usize].kind;
+        let m = self.kmsgs.msgs[k as usize];
+        let tag = MsgTag(m.words[0]);
+        let (u, ty) = (tag.untyped() as usize, tag.typed() as usize);
+        if ty > 0 {
+            let window = self.window(r, rkind);
+            for j in (u + 1..=u + ty).step_by(2) {
+                if let Some(item) = MapItem::decode(m.words[j], m.words[j + 1]) {
+                    if let Err(e) = self.map_item(s, r, item, window) {
+                        self.kmsgs.free(k);
+                        return Err(e);
+                    }
+                }
+            }
+        }
+        let km = &mut self.kmsgs.msgs[k as usize];
+        km.rkind = rkind;
+        km.sender = self.t[s as usize].id;
+        km.err = 0;
+        self.t[r as usize].kmsg_in = k;
+        Ok(())
+    }
+
+    /// Mach: the thread about to run copies its queued message out.
+    pub(crate) fn mach_copyout(&mut self, c: Idx) {
+        let k = core::mem::replace(&mut self.t[c as usize].kmsg_in, NONE);
+        let m = self.kmsgs.msgs[k as usize];
+        self.kmsgs.free(k);
+        let tag = MsgTag(m.words[0]);
+        let (u, n) = (tag.untyped() as usize, (tag.untyped() + tag.typed()) as usize);
+        let t = &mut self.t[c as usize];
+        match m.rkind {
+            Kind::Normal => {
+                t.frame.esi = m.words[0];
+                for i in 1..REG_MRS.min(n + 1) {
+                    t.frame.set_reg_mr(i, m.words[i]);
+                }
+                t.frame.eax = m.sender.0;
+                t.frame.ecx = m.err;
+                if n >= REG_MRS && t.has_utcb() {
+                    let pfn = t.utcb_pfn;
+                    let words = self.m.frame(pfn);
+                    words[utcb::MR + REG_MRS..=utcb::MR + n].copy_from_slice(&m.words[REG_MRS..=n]);
+                }
+            }
+            Kind::Exception => {
+                for i in 1..=u.min(exc::WRITABLE as usize) {
+                    t.frame.set_exc_field(i, m.words[i]);
+                }
+            }
+            Kind::PageFault => {}
+        }
+    }
+
+    /// Free the message a failed or aborted sender had buffered.
+    pub(crate) fn mach_drop_out(&mut self, x: Idx) {
+        let k = core::mem::replace(&mut self.t[x as usize].kmsg_out, NONE);
+        if k != NONE {
+            self.kmsgs.free(k);
+        }
+    }
+
+    /// Free every buffer a thread holds (it is being deleted).
+    pub(crate) fn mach_drop(&mut self, x: Idx) {
+        self.mach_drop_out(x);
+        let k = core::mem::replace(&mut self.t[x as usize].kmsg_in, NONE);
+        if k != NONE {
+            self.kmsgs.free(k);
+        }
     }
 
     /// Apply one map or grant item from `s` to `r` through the receive

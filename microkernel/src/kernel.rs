@@ -38,6 +38,8 @@ pub struct Tables<'a> {
     pub roots: &'a mut [u32],
     /// Capacity of the frame pool.
     pub pool: &'a mut [u32],
+    /// Kernel message buffers (Mach build; empty otherwise).
+    pub kmsgs: &'a mut [crate::mach::Kmsg],
 }
 
 pub struct Kernel<'a, M: Machine> {
@@ -72,6 +74,8 @@ pub struct Kernel<'a, M: Machine> {
     pub io_gen: u32,
     pub sigma0: ThreadId,
     pub roottask: ThreadId,
+    /// Kernel message buffers (Mach build).
+    pub kmsgs: crate::mach::Kmsgs<'a>,
 }
 
 /// Result of an operation that reports an error code.
@@ -81,7 +85,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
     /// A kernel with empty tables. `master_pd` holds the kernel half of
     /// every page directory; `kip` is the (already written) KIP frame.
     pub fn new(m: M, tables: Tables<'a>, master_pd: u32, kip: u32) -> Self {
-        let Tables { threads, spaces, nodes, roots, pool } = tables;
+        let Tables { threads, spaces, nodes, roots, pool, kmsgs } = tables;
         let nt = threads.len();
         for (i, t) in threads.iter_mut().enumerate() {
             *t = Tcb { rq_next: if i + 1 < nt { i as Idx + 1 } else { NONE }, ..Tcb::default() };
@@ -114,6 +118,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             io_gen: 0,
             sigma0: ThreadId::NIL,
             roottask: ThreadId::NIL,
+            kmsgs: crate::mach::Kmsgs::new(kmsgs),
         }
     }
 
@@ -258,6 +263,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
             sq_prev: NONE,
             to_next: NONE,
             to_prev: NONE,
+            kmsg_in: NONE,
+            kmsg_out: NONE,
             ..Tcb::default()
         };
         if has_utcb {
@@ -284,6 +291,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             self.rq.remove(self.t, i);
         }
         self.cancel_ipc(i, false);
+        self.mach_drop(i);
         // from here on nothing may wake or queue it
         self.t[i as usize].state = State::Inactive;
         self.t[i as usize].halted = true;
@@ -411,7 +419,10 @@ impl<'a, M: Machine> Kernel<'a, M> {
         t.kind = Kind::Normal;
         if i != self.current && !t.halted {
             self.rq.enqueue_tail(self.t, i);
-            self.woken = i;
+            // Mach wakes the receiver through the scheduler only
+            if !cfg!(feature = "mach") {
+                self.woken = i;
+            }
         }
     }
 
@@ -442,6 +453,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
             let c = self.current;
             if c != self.donee {
                 self.donee = NONE;
+            }
+            if self.t[c as usize].kmsg_in != NONE {
+                self.mach_copyout(c);
             }
             if self.t[c as usize].raise {
                 self.t[c as usize].raise = false;

@@ -30,6 +30,9 @@ pub struct Space {
     pub utcb_used: [u32; 8],
     /// Frame holding the I/O permission bitmap (1 = allowed), 0 for none.
     pub io_pfn: u32,
+    /// Mach build: the space's port names.
+    #[cfg(feature = "mach")]
+    pub names: crate::mach::NameTable,
 }
 
 impl Space {

@@ -179,6 +179,11 @@ pub struct Tcb {
     /// (108 bytes); meaningful when `fpu_saved`.
     pub fpu: [u32; 27],
     pub fpu_saved: bool,
+    /// Mach build: a message copied in and queued for this thread, to be
+    /// copied out when it runs; and the message this thread, blocked in a
+    /// send, already copied into a kernel buffer.
+    pub kmsg_in: Idx,
+    pub kmsg_out: Idx,
 }
 
 impl Tcb {

@@ -188,5 +188,9 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
     if suite.wanted("linux::") {
         crate::linuxtest::system_tests(&mut suite, &images, false);
     }
+    // sigma0, the roottask and the server run unmodified on the Mach-style kernel
+    if suite.wanted("linux-mach::") {
+        crate::linuxtest::system_tests(&mut suite, &images, true);
+    }
     Ok(suite.finish())
 }

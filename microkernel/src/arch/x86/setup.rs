@@ -190,7 +190,13 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     let pool_base = allocs.take(&mut balloc, pool_frames as u32, kip::mem::KERNEL, "frame pool");
     let kip_pfn = allocs.take(&mut balloc, 1, kip::mem::KERNEL, "kip");
     let master_pd = (boot::boot_pd_addr() as u32 - KERNEL_BASE) >> 12;
-    let tables = Tables { threads, spaces, nodes, roots, pool: pool_store };
+    // the Mach build's message buffers: one to send and one to receive per thread
+    let kmsgs = if cfg!(feature = "mach") {
+        table::<crate::mach::Kmsg>(&mut allocs, &mut balloc, 2 * MAX_THREADS, "message buffers")
+    } else {
+        &mut []
+    };
+    let tables = Tables { threads, spaces, nodes, roots, pool: pool_store, kmsgs };
     let m = X86 { loaded_pd: master_pd };
 
     // SAFETY: single initialisation before any trap can reach the kernel.
