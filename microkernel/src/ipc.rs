@@ -56,14 +56,11 @@ impl<'a, M: Machine> Kernel<'a, M> {
             || dt.state != State::RecvBlocked
             || dt.kind != Kind::Normal
             || dt.halted
+            // a pending raised exception is sent when the dispatcher picks
+            // the thread, which this path skips
             || dt.raise
             || !(dt.partner.is_any() || dt.partner == cid)
         {
-            return false;
-        }
-        // a partner with a raised exception pending must send it before it
-        // runs: that is the dispatcher's job, which this path skips
-        if dt.raise {
             return false;
         }
         // our receive phase must block: nothing queued for us, no interrupt

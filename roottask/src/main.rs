@@ -17,6 +17,8 @@ mod ktest;
 #[cfg(target_os = "none")]
 mod mem;
 #[cfg(target_os = "none")]
+mod replay;
+#[cfg(target_os = "none")]
 mod threads;
 
 #[cfg(target_os = "none")]
@@ -33,6 +35,9 @@ fn main() {
     let has = |word: &str| kip.cmdline().split(' ').any(|w| w == word);
     if has("bench-ipc") {
         bench::run();
+        l4::sys::kdebug_exit(0);
+    } else if let Some((seed, ops)) = replay::requested(kip.cmdline()) {
+        replay::run(seed, ops);
         l4::sys::kdebug_exit(0);
     } else if has("ktest") {
         let failed = ktest::run();

@@ -16,6 +16,7 @@ mod linuxprog;
 mod linuxtest;
 mod native;
 mod qemu;
+mod spec;
 mod suite;
 mod systest;
 mod toolchain;

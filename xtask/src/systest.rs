@@ -185,6 +185,9 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
     suite.run("boot::kernel-fault-report", || kernel_fault(&images));
     kernel_suite(&mut suite, &images, false);
     kernel_suite(&mut suite, &images, true);
+    // the executable specification, replayed against the real kernel
+    suite.run("spec::qemu-replay", || crate::spec::qemu_replay(&images, crate::spec::seed(), crate::spec::ops()));
+    suite.run("spec::qemu-replay-mach", || crate::spec::qemu_replay_on(&images, true, crate::spec::seed(), crate::spec::ops()));
     if suite.wanted("linux::") {
         crate::linuxtest::system_tests(&mut suite, &images, false);
     }
