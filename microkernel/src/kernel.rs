@@ -29,6 +29,48 @@ pub const BOOT_PRIO: u8 = 255;
 /// Interrupt lines the kernel keeps: 0 (timer) and 2 (cascade).
 const KERNEL_IRQS: u16 = 1 << 0 | 1 << 2;
 
+/// Distinct TLS descriptor sets in use, interned so that a context switch
+/// compares one number instead of three descriptors. Id 0 is the empty set;
+/// `TLS_UNIQUE` marks a set that found no room (always reloaded).
+pub struct TlsSets {
+    sets: [[u64; 3]; TLS_SETS],
+    refs: [u16; TLS_SETS],
+}
+
+pub const TLS_SETS: usize = 64;
+pub const TLS_UNIQUE: u16 = u16::MAX;
+
+impl Default for TlsSets {
+    fn default() -> Self {
+        TlsSets { sets: [[0; 3]; TLS_SETS], refs: [0; TLS_SETS] }
+    }
+}
+
+impl TlsSets {
+    pub fn intern(&mut self, d: &[u64; 3]) -> u16 {
+        if *d == [0; 3] {
+            return 0;
+        }
+        if let Some(i) = (1..TLS_SETS).find(|&i| self.refs[i] > 0 && self.sets[i] == *d) {
+            self.refs[i] += 1;
+            return i as u16;
+        }
+        match (1..TLS_SETS).find(|&i| self.refs[i] == 0) {
+            Some(i) => {
+                self.sets[i] = *d;
+                self.refs[i] = 1;
+                i as u16
+            }
+            None => TLS_UNIQUE,
+        }
+    }
+    pub fn release(&mut self, id: u16) {
+        if id != 0 && id != TLS_UNIQUE {
+            self.refs[id as usize] -= 1;
+        }
+    }
+}
+
 /// The memory the kernel's tables live in, sized and zeroed by the caller.
 pub struct Tables<'a> {
     pub threads: &'a mut [Tcb],
@@ -76,6 +118,7 @@ pub struct Kernel<'a, M: Machine> {
     pub roottask: ThreadId,
     /// Kernel message buffers (Mach build).
     pub kmsgs: crate::mach::Kmsgs<'a>,
+    pub tls_sets: TlsSets,
 }
 
 /// Result of an operation that reports an error code.
@@ -119,6 +162,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             sigma0: ThreadId::NIL,
             roottask: ThreadId::NIL,
             kmsgs: crate::mach::Kmsgs::new(kmsgs),
+            tls_sets: TlsSets::default(),
         }
     }
 
@@ -292,6 +336,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         self.cancel_ipc(i, false);
         self.mach_drop(i);
+        self.tls_sets.release(self.t[i as usize].tls_id);
         // from here on nothing may wake or queue it
         self.t[i as usize].state = State::Inactive;
         self.t[i as usize].halted = true;
@@ -985,6 +1030,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
         let t = &mut self.t[i as usize];
         t.tls[entry as usize] = d;
         t.tls_dirty = true;
+        let (old, set) = (t.tls_id, t.tls);
+        self.tls_sets.release(old);
+        self.t[i as usize].tls_id = self.tls_sets.intern(&set);
         Ok(())
     }
 

@@ -10,7 +10,7 @@ use l4_abi::layout::sel;
 pub const IO_PORTS: usize = 1024;
 
 #[repr(C, packed)]
-struct Tss {
+pub(crate) struct Tss {
     link: u32,
     esp0: u32,
     ss0: u32,
@@ -21,7 +21,7 @@ struct Tss {
     iomap_end: u8,
 }
 
-static mut TSS: Tss = Tss {
+pub(crate) static mut TSS: Tss = Tss {
     link: 0,
     esp0: 0,
     ss0: sel::KERNEL_DS as u32,
@@ -35,7 +35,7 @@ static mut TSS: Tss = Tss {
 const IOMAP_OFFSET: u16 = 104;
 const NO_IOMAP: u16 = 0xFFFF;
 
-static mut GDT: [u64; 9] = [
+pub(crate) static mut GDT: [u64; 9] = [
     0,
     desc::flat(desc::CODE, 0),
     desc::flat(desc::DATA, 0),

@@ -3,6 +3,7 @@
 //! hardware `Machine` for the portable core, and fatal-error reporting.
 
 pub mod boot;
+pub mod fastpath;
 pub mod gdt;
 pub mod pic;
 pub mod pit;
@@ -24,10 +25,7 @@ pub use setup::kernel_entry;
 pub const FATAL_EXIT: u32 = 127;
 
 /// The real machine.
-pub struct X86 {
-    /// Page directory frame currently in CR3.
-    loaded_pd: u32,
-}
+pub struct X86;
 
 /// Kernel virtual address of a physical address.
 #[inline(always)]
@@ -53,7 +51,8 @@ impl Machine for X86 {
     }
     #[inline]
     fn invalidate(&mut self, pd: u32, va: u32) {
-        if pd == self.loaded_pd {
+        // SAFETY: single core, interrupts off.
+        if pd == unsafe { (*core::ptr::addr_of!(LAST)).loaded_pd } {
             // SAFETY: invlpg has no effect besides dropping a TLB entry.
             unsafe { x86::tlb::flush(va as usize) }
         }
@@ -83,7 +82,7 @@ pub fn exit_qemu(status: u32) -> ! {
     }
 }
 
-static mut KERNEL: MaybeUninit<Kernel<'static, X86>> = MaybeUninit::uninit();
+pub(crate) static mut KERNEL: MaybeUninit<Kernel<'static, X86>> = MaybeUninit::uninit();
 
 /// The kernel state.
 #[inline(always)]
@@ -94,23 +93,41 @@ fn kernel() -> &'static mut Kernel<'static, X86> {
     unsafe { (*core::ptr::addr_of_mut!(KERNEL)).assume_init_mut() }
 }
 
-/// State of the last context switch.
-struct SwitchState {
-    thread: Idx,
-    id: u32,
-    space: u16,
-    io_gen: u32,
+/// State of the last context switch (the assembly fast path reads and
+/// updates it too, hence `repr(C)`).
+#[repr(C)]
+pub(crate) struct SwitchState {
+    pub thread: Idx,
+    pub space: u16,
+    pub id: u32,
+    pub io_gen: u32,
     /// The thread whose x87 state is in the FPU (and its id).
-    fpu_owner: Idx,
-    fpu_owner_id: u32,
+    pub fpu_owner: Idx,
     /// CR0.TS is set: the next FPU instruction traps (#NM).
-    ts: bool,
-    /// The TLS descriptors in the GDT now.
-    tls: [u64; 3],
+    pub ts: bool,
+    /// An I/O bitmap is installed in the TSS.
+    pub io_loaded: bool,
+    pub fpu_owner_id: u32,
+    /// The interned id of the TLS descriptors in the GDT now.
+    pub tls_id: u16,
+    pub _pad: u16,
+    /// The page directory in CR3.
+    pub loaded_pd: u32,
 }
 
-static mut LAST: SwitchState =
-    SwitchState { thread: NONE, id: 0, space: u16::MAX, io_gen: 0, fpu_owner: NONE, fpu_owner_id: 0, ts: false, tls: [0; 3] };
+pub(crate) static mut LAST: SwitchState = SwitchState {
+    thread: NONE,
+    space: u16::MAX,
+    id: 0,
+    io_gen: 0,
+    fpu_owner: NONE,
+    ts: false,
+    io_loaded: false,
+    fpu_owner_id: 0,
+    tls_id: 0,
+    _pad: 0,
+    loaded_pd: 0,
+};
 
 const CR0_TS: u32 = 1 << 3;
 
@@ -238,6 +255,13 @@ fn valid_user_selector(s: u16, tls: &[u64; 3]) -> bool {
         && crate::desc::is_user_present(tls[(index - sel::TLS_FIRST_ENTRY) as usize])
 }
 
+/// The assembly fast path committed an IPC but the switch needs more than
+/// it does (TLS, FPU, I/O bitmap): the general switch to thread `i`.
+#[no_mangle]
+extern "C" fn fast_switch_slow(i: u32) -> *mut UserFrame {
+    switch_to(i as Idx)
+}
+
 fn switch_to(i: Idx) -> *mut UserFrame {
     let k = kernel();
     // SAFETY: single core, interrupts off.
@@ -253,12 +277,12 @@ fn switch_to(i: Idx) -> *mut UserFrame {
         }
         let t = k.tcb_mut(i);
         // the GDT's TLS entries and fs/gs only change when they differ
-        let same_tls = t.tls[0] == last.tls[0] && t.tls[1] == last.tls[1] && t.tls[2] == last.tls[2];
+        let same_tls = t.tls_id == last.tls_id && t.tls_id != crate::kernel::TLS_UNIQUE;
         if t.tls_dirty || !same_tls || t.fs != fs || t.gs != gs {
             t.tls_dirty = false;
             if !same_tls {
                 gdt::set_tls(&t.tls);
-                last.tls = t.tls;
+                last.tls_id = t.tls_id;
             }
             let nfs = if valid_user_selector(t.fs, &t.tls) { t.fs } else { 0 };
             let ngs = if valid_user_selector(t.gs, &t.tls) { t.gs } else { 0 };
@@ -276,8 +300,8 @@ fn switch_to(i: Idx) -> *mut UserFrame {
     }
     let s = k.tcb(i).space;
     let pd = k.space(s).pd;
-    if pd != k.m.loaded_pd {
-        k.m.loaded_pd = pd;
+    if pd != last.loaded_pd {
+        last.loaded_pd = pd;
         // SAFETY: `pd` is a live page directory with the kernel half copied.
         unsafe { x86::controlregs::cr3_write((pd << 12) as u64) };
     }
@@ -285,6 +309,7 @@ fn switch_to(i: Idx) -> *mut UserFrame {
         last.space = s;
         last.io_gen = k.io_gen;
         let io = k.space(s).io_pfn;
+        last.io_loaded = io != 0;
         if io == 0 {
             gdt::set_io_bitmap(None);
         } else {

@@ -197,13 +197,16 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
         &mut []
     };
     let tables = Tables { threads, spaces, nodes, roots, pool: pool_store, kmsgs };
-    let m = X86 { loaded_pd: master_pd };
+    let m = X86;
+    // SAFETY: boot, before any switch reads it.
+    unsafe { (*core::ptr::addr_of_mut!(super::LAST)).loaded_pd = master_pd };
 
     // SAFETY: single initialisation before any trap can reach the kernel.
     let k = unsafe { (*core::ptr::addr_of_mut!(KERNEL)).write(Kernel::new(m, tables, master_pd, kip_pfn)) };
     for p in pool_base..pool_base + pool_frames as u32 {
         k.pool.add(p);
     }
+    super::fastpath::init(k);
     for p in 0..1u32 {
         k.mdb.reserve_frame(p);
     }

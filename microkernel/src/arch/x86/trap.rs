@@ -1,6 +1,8 @@
 //! The IDT and the kernel entry path. Every vector the kernel handles has a
 //! stub that pushes an error code (0 where the CPU pushes none) and the
-//! vector, then `trap_common` saves the general registers with `pusha`. On
+//! vector, then `trap_common` saves the general registers with `pusha`
+//! (the IPC and Linux system-call vectors have assembly fast paths first,
+//! see `fastpath.rs`). On
 //! entry from user mode the CPU has switched to `esp0`, which points just
 //! past the current thread's `UserFrame` inside its TCB, so the registers land
 //! there; the common path then moves to the kernel stack and calls
@@ -38,37 +40,19 @@ trap_table:
     .irp v, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
     STUB \v, 0
     .endr
-    .irp v, 49,50,51,52,53,54,55,56,57,128
+    .irp v, 49,50,51,52,53,54,55,56,57
     STUB \v, 0
     .endr
-    .section .rodata.trap_table, "a"
-    .long 48, trap_ipc
     .section .rodata.trap_table, "a"
     .global trap_table_end
 trap_table_end:
 
     .section .text.traps, "ax"
-    .balign 16
-    /* the IPC system call: always from user mode */
-trap_ipc:
-    pushl $0
-    pushl $48
-    pushal
-    movl ${uds}, %eax
-    movl %eax, %ds
-    movl %eax, %es
-    movl %esp, %eax
-    movl $boot_stack_top, %esp
-    pushl %eax
-    call ipc_entry
-    movl %eax, %esp
-    popal
-    addl $8, %esp
-    iretl
-
     .global trap_common
 trap_common:
     pushal
+    .global trap_saved
+trap_saved:
     movl ${uds}, %eax
     movl %eax, %ds
     movl %eax, %es
@@ -90,7 +74,51 @@ trap_return:
     options(att_syntax)
 );
 
+// The IPC and Linux system-call vectors: the assembly fast paths, or (in the
+// Mach-style build, which has none) ordinary stubs.
+#[cfg(not(feature = "mach"))]
+global_asm!(
+    r#"
+    .section .rodata.trap_table_fast, "a"
+    .balign 4
+    .global trap_table_fast
+trap_table_fast:
+    .long 48, trap_ipc
+    .long 128, trap_linux
+    .global trap_table_fast_end
+trap_table_fast_end:
+"#,
+    options(att_syntax)
+);
+
+#[cfg(feature = "mach")]
+global_asm!(
+    r#"
+    .macro STUB2 vec
+    .section .text.traps, "ax"
+    .balign 16
+trap_stub_\vec:
+    pushl $0
+    pushl $\vec
+    jmp trap_common
+    .endm
+    STUB2 48
+    STUB2 128
+    .section .rodata.trap_table_fast, "a"
+    .balign 4
+    .global trap_table_fast
+trap_table_fast:
+    .long 48, trap_stub_48
+    .long 128, trap_stub_128
+    .global trap_table_fast_end
+trap_table_fast_end:
+"#,
+    options(att_syntax)
+);
+
 extern "C" {
+    static trap_table_fast: [u32; 2];
+    static trap_table_fast_end: u32;
     static trap_table: [u32; 2];
     static trap_table_end: u32;
     fn trap_return() -> !;
@@ -123,14 +151,18 @@ pub fn init() {
     // by the assembly above as (vector, stub address) pairs between the two
     // symbols; the IDT is written once and loaded.
     unsafe {
-        let start = core::ptr::addr_of!(trap_table) as *const u32;
-        let end = core::ptr::addr_of!(trap_table_end) as *const u32;
-        let n = (end as usize - start as usize) / 8;
         let idt = &mut *core::ptr::addr_of_mut!(IDT);
-        for i in 0..n {
-            let v = *start.add(2 * i);
-            let h = *start.add(2 * i + 1);
-            idt[v as usize] = gate(h, if user_callable(v) { 3 } else { 0 });
+        let tables = [
+            (core::ptr::addr_of!(trap_table) as *const u32, core::ptr::addr_of!(trap_table_end) as *const u32),
+            (core::ptr::addr_of!(trap_table_fast) as *const u32, core::ptr::addr_of!(trap_table_fast_end) as *const u32),
+        ];
+        for (start, end) in tables {
+            let n = (end as usize - start as usize) / 8;
+            for i in 0..n {
+                let v = *start.add(2 * i);
+                let h = *start.add(2 * i + 1);
+                idt[v as usize] = gate(h, if user_callable(v) { 3 } else { 0 });
+            }
         }
         let ptr = Pointer { limit: (256 * 8 - 1) as u16, base: idt.as_ptr() as u32 };
         core::arch::asm!("lidt [{}]", in(reg) &ptr, options(readonly, nostack));
