@@ -65,7 +65,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         // our receive phase must block: nothing queued for us, no interrupt
         // pending or to acknowledge, and not a receive from ourselves
-        if ct.sq_head != NONE || self.irq_pending | self.irq_in_service != 0 {
+        if ct.sq_head != NONE || self.irq.pending | self.irq.in_service != 0 {
             return false;
         }
         if from != to && !from.is_any() && (from == cid || self.lookup(from).is_none()) {

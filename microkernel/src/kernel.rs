@@ -84,6 +84,14 @@ pub struct Tables<'a> {
     pub kmsgs: &'a mut [crate::mach::Kmsg],
 }
 
+/// Interrupt bit masks (bit n: IRQ n).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Irqs {
+    pub pending: u16,
+    pub in_service: u16,
+}
+
 pub struct Kernel<'a, M: Machine> {
     pub m: M,
     pub t: &'a mut [Tcb],
@@ -110,8 +118,9 @@ pub struct Kernel<'a, M: Machine> {
     /// Head of the list of threads waiting with a timeout.
     pub(crate) timeouts: Idx,
     pub(crate) irq_handler: [ThreadId; 16],
-    pub(crate) irq_pending: u16,
-    pub(crate) irq_in_service: u16,
+    /// Interrupts raised but not yet delivered, and delivered but not yet
+    /// acknowledged (one word, so the fast path tests both at once).
+    pub(crate) irq: Irqs,
     /// Bumped whenever an I/O bitmap changes (the arch layer reloads).
     pub io_gen: u32,
     pub sigma0: ThreadId,
@@ -156,8 +165,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             free_spaces: ns as u32,
             timeouts: NONE,
             irq_handler: [ThreadId::NIL; 16],
-            irq_pending: 0,
-            irq_in_service: 0,
+            irq: Irqs { pending: 0, in_service: 0 },
             io_gen: 0,
             sigma0: ThreadId::NIL,
             roottask: ThreadId::NIL,
@@ -360,8 +368,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
         for irq in 0..16 {
             if self.irq_handler[irq] == id {
                 self.irq_handler[irq] = ThreadId::NIL;
-                self.irq_pending &= !(1 << irq);
-                self.irq_in_service &= !(1 << irq);
+                self.irq.pending &= !(1 << irq);
+                self.irq.in_service &= !(1 << irq);
                 self.m.mask_irq(irq as u32);
             }
         }
@@ -643,7 +651,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
     pub fn irq(&mut self, irq: u32) {
         let h = self.irq_handler[irq as usize];
         let Some(hi) = self.lookup(h) else { return };
-        self.irq_pending |= 1 << irq;
+        self.irq.pending |= 1 << irq;
         let t = &self.t[hi as usize];
         let src = ThreadId::irq(irq);
         if t.state == State::RecvBlocked && (t.partner.is_any() || t.partner == src) {
@@ -654,8 +662,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
     }
 
     pub(crate) fn deliver_irq(&mut self, r: Idx, irq: u32) {
-        self.irq_pending &= !(1 << irq);
-        self.irq_in_service |= 1 << irq;
+        self.irq.pending &= !(1 << irq);
+        self.irq.in_service |= 1 << irq;
         let f = &mut self.t[r as usize].frame;
         f.eax = ThreadId::irq(irq).0;
         f.ecx = 0;
@@ -666,7 +674,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
     pub(crate) fn pending_irq_for(&self, r: Idx, from: ThreadId) -> Option<u32> {
         let id = self.t[r as usize].id;
         (0..16u32).find(|&irq| {
-            self.irq_pending & 1 << irq != 0
+            self.irq.pending & 1 << irq != 0
                 && self.irq_handler[irq as usize] == id
                 && (from.is_any() || from == ThreadId::irq(irq))
         })
@@ -674,13 +682,13 @@ impl<'a, M: Machine> Kernel<'a, M> {
 
     /// `r` starts a receive phase: acknowledge the interrupts it serves.
     pub(crate) fn ack_irqs(&mut self, r: Idx) {
-        if self.irq_in_service == 0 {
+        if self.irq.in_service == 0 {
             return;
         }
         let id = self.t[r as usize].id;
         for irq in 0..16 {
-            if self.irq_in_service & 1 << irq != 0 && self.irq_handler[irq] == id {
-                self.irq_in_service &= !(1 << irq);
+            if self.irq.in_service & 1 << irq != 0 && self.irq_handler[irq] == id {
+                self.irq.in_service &= !(1 << irq);
                 self.m.unmask_irq(irq as u32);
             }
         }
@@ -964,8 +972,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
         let cur = self.irq_handler[irq as usize];
         if handler.is_nil() {
             self.irq_handler[irq as usize] = ThreadId::NIL;
-            self.irq_pending &= !(1 << irq);
-            self.irq_in_service &= !(1 << irq);
+            self.irq.pending &= !(1 << irq);
+            self.irq.in_service &= !(1 << irq);
             self.m.mask_irq(irq);
             return Ok(());
         }

@@ -207,8 +207,8 @@ impl<M: Machine> Kernel<'_, M> {
             timeouts,
             now: self.now,
             irq_handler: self.irq_handler,
-            irq_pending: self.irq_pending,
-            irq_in_service: self.irq_in_service,
+            irq_pending: self.irq.pending,
+            irq_in_service: self.irq.in_service,
             free: self.stats(),
         }
     }

@@ -70,6 +70,7 @@ const TESTS: &[(&str, fn() -> TestResult)] = &[
     ("exceptions-int80-gp-ud-de", exceptions),
     ("exception-raised-by-exregs", raised_exception),
     ("irq-as-ipc", irq_ipc),
+    ("io-ports-per-space", io_ports),
     ("priority-preemption", priority_preemption),
     ("round-robin", round_robin),
     ("thread-switch-donate", thread_switch),
@@ -1025,6 +1026,47 @@ fn irq_ipc() -> TestResult {
         Ok(())
     })();
     h.kill();
+    let _ = sys::io_control(me(), 0x70, 2, false);
+    r
+}
+
+/// Reads port 0x71 for its parent on every request (it has no ports).
+fn port_prober(parent: usize) {
+    let parent = ThreadId(parent as u32);
+    let mut m = Msg::default();
+    if ipc::receive(parent, Timeout::NEVER, &mut m).is_err() {
+        return;
+    }
+    loop {
+        let v = inb(0x71);
+        m = Msg::new(0, &[v as u32]);
+        if ipc::reply_wait(parent, &mut m).is_err() {
+            return;
+        }
+    }
+}
+
+fn io_ports() -> TestResult {
+    // the roottask may use the RTC's ports, a child space may not; IPC
+    // between them switches the TSS's I/O bitmap on and off each time
+    // (without timeouts, so that the assembly fast path does the switches)
+    sys::io_control(me(), 0x70, 2, true).map_err(|e| format!("io_control: {e:?}"))?;
+    let r = (|| {
+        let c = Child::start(port_prober, me().0 as usize)?;
+        for i in 0..40u32 {
+            let mut m = Msg::new(0, &[i]);
+            ipc::ipc(c.tid, c.tid, ms(1000), Timeout::NEVER, &mut m).map_err(|e| format!("request {i}: {e:?}"))?;
+            check!(m.label() == label::EXCEPTION, "round {}: the child read a port it was not given", i);
+            let (v, e) = (m.word(exc::VECTOR), m.word(exc::ERROR));
+            check!(v == 13 && e == 0, "round {}: vector {} error {:#x}", i, v, e);
+            exc_reply(c.tid, &m, 0x40 + i, 1)?; // emulate `in al, dx`
+            ipc::receive(c.tid, Timeout::NEVER, &mut m).map_err(|e| format!("answer {i}: {e:?}"))?;
+            check!(m.word(1) == 0x40 + i, "round {}: the child read {:#x}", i, m.word(1));
+            // our own access still works (else this thread would fault and hang)
+            rtc_read(0x0A);
+        }
+        Ok(())
+    })();
     let _ = sys::io_control(me(), 0x70, 2, false);
     r
 }

@@ -11,9 +11,9 @@
 //! Each checks every condition under which the result could differ from the
 //! general path and otherwise falls back to it (the Rust `ipc_entry`, which
 //! has a fast path of its own, or `trap_entry`). When it can, it also does
-//! the context switch itself (same TLS set and selectors, FPU trap state,
-//! no I/O bitmap); otherwise it commits the IPC and lets the Rust switch
-//! finish. Only `ss` is trusted: the user's ds/es stay loaded, so every
+//! the context switch itself (TLS set and selectors, address space, the
+//! I/O bitmap already in the TSS, FPU trap flag already set); otherwise it
+//! commits the IPC and lets the Rust switch finish. Only `ss` is trusted: the user's ds/es stay loaded, so every
 //! memory operand not based on esp carries an `ss:` prefix.
 //!
 //! The executable specification checks that both paths agree (its QEMU
@@ -64,9 +64,7 @@ trap_ipc:
     je 90f
     cmpl $0, %ss:{kernel}+{k_summary}      /* nothing else ready */
     jne 90f
-    cmpw $0, %ss:{kernel}+{k_irqp}         /* no interrupt pending ... */
-    jne 90f
-    cmpw $0, %ss:{kernel}+{k_irqs}         /* ... or to acknowledge */
+    cmpl $0, %ss:{kernel}+{k_irq}          /* no interrupt pending or unacknowledged */
     jne 90f
     cmpw $0xFFFF, %ss:{kernel}+{k_donee}   /* no donation running */
     jne 90f
@@ -161,9 +159,7 @@ trap_linux:
     pushal
     cmpl $0, %ss:{kernel}+{k_summary}
     jne 91f
-    cmpw $0, %ss:{kernel}+{k_irqp}
-    jne 91f
-    cmpw $0, %ss:{kernel}+{k_irqs}
+    cmpl $0, %ss:{kernel}+{k_irq}
     jne 91f
     cmpw $0xFFFF, %ss:{kernel}+{k_donee}
     jne 91f
@@ -268,30 +264,27 @@ trap_linux:
     movw %ss:{t_gs}(%ebx), %ax
     movw %ax, %gs
 8:
-    /* FPU: the trap flag must already be right for the new thread */
-    xorl %ecx, %ecx
-    cmpw %dx, %ss:{last}+{l_fpu}
-    jne 4f
-    movl %ss:{t_id}(%ebx), %eax
-    cmpl %eax, %ss:{last}+{l_fpuid}
-    jne 4f
-    incl %ecx
-4:  xorb $1, %cl                           /* cl: TS wanted */
-    cmpb %cl, %ss:{last}+{l_ts}
+    /* FPU: the trap flag is set and the thread does not own the FPU */
+    cmpb $1, %ss:{last}+{l_ts}
     jne 85f
-    movl %ss:{kernel}+{k_iogen}, %eax
+    cmpw %dx, %ss:{last}+{l_fpu}
+    je 85f
+    movl %ss:{kernel}+{k_iogen}, %eax      /* no I/O bitmap changed */
     cmpl %eax, %ss:{last}+{l_iogen}
     jne 85f
     /* address space */
     movzwl %ss:{t_space}(%ebx), %eax
     cmpw %ax, %ss:{last}+{l_space}
     je 6f
-    cmpb $0, %ss:{last}+{l_io}             /* no I/O bitmap to take down ... */
-    jne 85f
     imull ${space_size}, %eax, %edi
     addl %ss:SPACE_BASE, %edi
-    cmpl $0, %ss:{s_io}(%edi)              /* ... or to put up */
+    movw ${no_iomap}, %cx                  /* its I/O bitmap ... */
+    cmpl $0, %ss:{s_io}(%edi)
+    je 9f
+    cmpw %ax, %ss:{last}+{l_iospace}       /* ... is the one in the TSS */
     jne 85f
+    movw ${iomap}, %cx
+9:  movw %cx, %ss:{tss}+{tss_iomap}
     movw %ax, %ss:{last}+{l_space}
     movl %ss:{s_pd}(%edi), %edi
     cmpl %edi, %ss:{last}+{l_pd}
@@ -359,8 +352,7 @@ trap_linux:
     kernel = sym KERNEL,
     k_current = const offset_of!(K, current),
     k_summary = const offset_of!(K, rq.summary),
-    k_irqp = const offset_of!(K, irq_pending),
-    k_irqs = const offset_of!(K, irq_in_service),
+    k_irq = const offset_of!(K, irq),
     k_donee = const offset_of!(K, donee),
     k_iogen = const offset_of!(K, io_gen),
     last = sym LAST,
@@ -369,12 +361,14 @@ trap_linux:
     l_id = const offset_of!(super::SwitchState, id),
     l_iogen = const offset_of!(super::SwitchState, io_gen),
     l_fpu = const offset_of!(super::SwitchState, fpu_owner),
-    l_fpuid = const offset_of!(super::SwitchState, fpu_owner_id),
     l_ts = const offset_of!(super::SwitchState, ts),
-    l_io = const offset_of!(super::SwitchState, io_loaded),
+    l_iospace = const offset_of!(super::SwitchState, io_space),
     l_tlsid = const offset_of!(super::SwitchState, tls_id),
     l_pd = const offset_of!(super::SwitchState, loaded_pd),
     tss = sym TSS,
+    tss_iomap = const offset_of!(super::gdt::Tss, iomap_base),
+    iomap = const super::gdt::IOMAP_OFFSET,
+    no_iomap = const super::gdt::NO_IOMAP,
     gdt = sym GDT,
     exc_tag = const EXC_TAG,
     mr4 = const KERNEL_BASE as usize + (utcb::MR + l4_abi::msg::REG_MRS) * 4,

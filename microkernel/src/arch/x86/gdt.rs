@@ -16,7 +16,7 @@ pub(crate) struct Tss {
     ss0: u32,
     _esp1_to_ldt: [u32; 22],
     _trap: u16,
-    iomap_base: u16,
+    pub(crate) iomap_base: u16,
     iomap: [u8; IO_PORTS / 8],
     iomap_end: u8,
 }
@@ -32,8 +32,8 @@ pub(crate) static mut TSS: Tss = Tss {
     iomap_end: 0xFF,
 };
 
-const IOMAP_OFFSET: u16 = 104;
-const NO_IOMAP: u16 = 0xFFFF;
+pub(crate) const IOMAP_OFFSET: u16 = 104;
+pub(crate) const NO_IOMAP: u16 = 0xFFFF;
 
 pub(crate) static mut GDT: [u64; 9] = [
     0,
@@ -92,23 +92,24 @@ pub fn set_esp0(esp0: u32) {
     unsafe { core::ptr::addr_of_mut!(TSS.esp0).write_unaligned(esp0) }
 }
 
-/// Install the I/O bitmap of the space about to run (None: no port access).
-pub fn set_io_bitmap(bitmap: Option<&[u32; IO_PORTS / 32]>) {
+/// Copy an I/O bitmap (ours: 1 = allowed) into the TSS (1 = denied).
+pub fn load_io_bitmap(b: &[u32; IO_PORTS / 32]) {
     // SAFETY: single core, interrupts off in the kernel; the TSS is ours.
     unsafe {
-        match bitmap {
-            None => core::ptr::addr_of_mut!(TSS.iomap_base).write_unaligned(NO_IOMAP),
-            Some(b) => {
-                let dst = core::ptr::addr_of_mut!(TSS.iomap) as *mut u8;
-                for (i, w) in b.iter().enumerate() {
-                    // the TSS bitmap has 1 = denied; ours has 1 = allowed
-                    let bytes = (!w).to_le_bytes();
-                    core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.add(i * 4), 4);
-                }
-                core::ptr::addr_of_mut!(TSS.iomap_base).write_unaligned(IOMAP_OFFSET);
-            }
+        let dst = core::ptr::addr_of_mut!(TSS.iomap) as *mut u8;
+        for (i, w) in b.iter().enumerate() {
+            let bytes = (!w).to_le_bytes();
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), dst.add(i * 4), 4);
         }
     }
+}
+
+/// Let the CPU consult the TSS's I/O bitmap, or deny all ports.
+#[inline]
+pub fn enable_io_bitmap(on: bool) {
+    let base = if on { IOMAP_OFFSET } else { NO_IOMAP };
+    // SAFETY: single core, interrupts off in the kernel; the TSS is ours.
+    unsafe { core::ptr::addr_of_mut!(TSS.iomap_base).write_unaligned(base) }
 }
 
 /// Write the three TLS descriptors of the thread about to run.

@@ -100,17 +100,19 @@ pub(crate) struct SwitchState {
     pub thread: Idx,
     pub space: u16,
     pub id: u32,
+    /// `Kernel::io_gen` when the TSS's bitmap was last checked.
     pub io_gen: u32,
     /// The thread whose x87 state is in the FPU (and its id).
     pub fpu_owner: Idx,
     /// CR0.TS is set: the next FPU instruction traps (#NM).
     pub ts: bool,
-    /// An I/O bitmap is installed in the TSS.
-    pub io_loaded: bool,
+    pub _pad: u8,
     pub fpu_owner_id: u32,
     /// The interned id of the TLS descriptors in the GDT now.
     pub tls_id: u16,
-    pub _pad: u16,
+    /// The space whose I/O bitmap the TSS holds (it is enabled only while
+    /// that space runs).
+    pub io_space: u16,
     /// The page directory in CR3.
     pub loaded_pd: u32,
 }
@@ -122,10 +124,10 @@ pub(crate) static mut LAST: SwitchState = SwitchState {
     io_gen: 0,
     fpu_owner: NONE,
     ts: false,
-    io_loaded: false,
+    _pad: 0,
     fpu_owner_id: 0,
     tls_id: 0,
-    _pad: 0,
+    io_space: u16::MAX,
     loaded_pd: 0,
 };
 
@@ -306,17 +308,24 @@ fn switch_to(i: Idx) -> *mut UserFrame {
         unsafe { x86::controlregs::cr3_write((pd << 12) as u64) };
     }
     if s != last.space || k.io_gen != last.io_gen {
+        if k.io_gen != last.io_gen {
+            // some bitmap changed: the copy in the TSS may be stale
+            last.io_gen = k.io_gen;
+            last.io_space = u16::MAX;
+        }
         last.space = s;
-        last.io_gen = k.io_gen;
         let io = k.space(s).io_pfn;
-        last.io_loaded = io != 0;
         if io == 0 {
-            gdt::set_io_bitmap(None);
+            gdt::enable_io_bitmap(false);
         } else {
-            let words = k.m.frame(io);
-            // SAFETY: the first 32 words of the frame are the bitmap.
-            let bm = unsafe { &*(words.as_ptr() as *const [u32; gdt::IO_PORTS / 32]) };
-            gdt::set_io_bitmap(Some(bm));
+            if last.io_space != s {
+                let words = k.m.frame(io);
+                // SAFETY: the first 32 words of the frame are the bitmap.
+                let bm = unsafe { &*(words.as_ptr() as *const [u32; gdt::IO_PORTS / 32]) };
+                gdt::load_io_bitmap(bm);
+                last.io_space = s;
+            }
+            gdt::enable_io_bitmap(true);
         }
     }
     let t = k.tcb_mut(i);
