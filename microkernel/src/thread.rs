@@ -173,10 +173,11 @@ pub struct Tcb {
     /// TLS descriptors (GDT entries 6..8 while the thread runs) and the
     /// saved fs/gs selectors.
     pub tls: [u64; 3],
-    /// The interned id of `tls` (see `TlsSets`): equal ids, equal sets.
-    pub tls_id: u16,
+    /// (fs and gs adjacent: the fast path compares both as one word.)
     pub fs: u16,
     pub gs: u16,
+    /// The interned id of `tls` (see `TlsSets`): equal ids, equal sets.
+    pub tls_id: u16,
     /// x87 state saved with `fnsave` while another thread owns the FPU
     /// (108 bytes); meaningful when `fpu_saved`.
     pub fpu: [u32; 27],

@@ -78,8 +78,6 @@ trap_ipc:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 90f
-    cmpl %ebx, %esp
-    je 90f
     movl %ss:{t_partner}(%ebx), %esi       /* it waits for us or anyone */
     cmpl $-1, %esi
     je 1f
@@ -173,8 +171,6 @@ trap_linux:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 91f
-    cmpl %ebx, %esp
-    je 91f
     cmpl $0x0004, %ss:{t_state}(%ebx)      /* waits in an ordinary receive */
     jne 91f
     movl %ss:{t_partner}(%ebx), %esi
@@ -251,11 +247,8 @@ trap_linux:
     movl %ss:{t_tls}+20(%ebx), %eax
     movl %eax, %ss:{gdt}+68
     jmp 7f
-5:  movw %ss:{t_fs}(%ebx), %ax             /* same set: reload only what differs */
-    cmpw {t_fs}(%esp), %ax
-    jne 7f
-    movw %ss:{t_gs}(%ebx), %ax
-    cmpw {t_gs}(%esp), %ax
+5:  movl %ss:{t_fs}(%ebx), %eax            /* same set: reload only if fs or gs differ */
+    cmpl {t_fs}(%esp), %eax
     je 8f
     /* the thread's selectors were loadable when it last ran, and its
        descriptors have not changed since (else tls_dirty): load them */
@@ -375,6 +368,8 @@ trap_linux:
     uds = const l4_abi::layout::sel::USER_DS,
     options(att_syntax)
 );
+
+const _: () = assert!(offset_of!(Tcb, gs) == offset_of!(Tcb, fs) + 2 && offset_of!(Tcb, fs) % 4 == 0);
 
 /// Remember where the tables are, for the assembly.
 pub fn init(k: &mut Kernel<'static, X86>) {
