@@ -166,8 +166,19 @@ pub fn free_ranges(regions: &[Region], reserved: &[(u32, u32)], out: &mut [(u32,
             n = subtract(first, last, reserved, out, n);
         }
     }
-    out[..n].sort_unstable();
+    insertion_sort(&mut out[..n]);
     n
+}
+
+/// A handful of ranges: insertion sort (the library's sort costs 3 KiB).
+fn insertion_sort(v: &mut [(u32, u32)]) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && v[j - 1] > v[j] {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
 }
 
 fn subtract(first: u32, last: u32, reserved: &[(u32, u32)], out: &mut [(u32, u32)], mut n: usize) -> usize {
@@ -320,6 +331,21 @@ mod tests {
         let mut out = [(0, 0); 8];
         let n = free_ranges(&regions, &reserved, &mut out);
         assert_eq!(&out[..n], &[(1, 0x9F), (0x181, 0x200), (0x201, 0x1100)]);
+    }
+
+    #[test]
+    fn free_ranges_sorted_whatever_the_map_order() {
+        let regions = [
+            Region { base: 0x30_0000, len: 0x10_0000, kind: 1 },
+            Region { base: 0x10_0000, len: 0x10_0000, kind: 1 },
+            Region { base: 0x1000, len: 0x1000, kind: 1 },
+        ];
+        let mut out = [(0, 0); 4];
+        let n = free_ranges(&regions, &[], &mut out);
+        assert_eq!(&out[..n], &[(1, 2), (0x100, 0x200), (0x300, 0x400)]);
+        let mut v = [(5, 1), (1, 9), (3, 3), (1, 2), (0, 0)];
+        insertion_sort(&mut v);
+        assert_eq!(v, [(0, 0), (1, 2), (1, 9), (3, 3), (5, 1)]);
     }
 
     #[test]
