@@ -5,15 +5,17 @@
 //!
 //! ```text
 //! cargo xtask bench [--systems native,l4,mach] [--mode icount|tcg|kvm] [--quick]
-//!                   [--only NAME,...] [--timeout SECS] [--no-doc] [ipc]
+//!                   [--only NAME,...] [--timeout SECS] [--no-doc]
+//!                   [--guest-args "--plan W,R,I"] [ipc]
 //! ```
 //!
 //! - Modes: `icount` (default; `-icount shift=0,align=off,sleep=off`, the
 //!   time-stamp counter advances once per guest instruction, so figures are
 //!   deterministic instruction counts), `tcg` (wall clock of the emulator:
 //!   host TSC cycles), `kvm` (real cycles of the host CPU, not a 486).
-//! - Native Linux boots the cached i486 kernel (`crate::native`) with the
-//!   two programs in its initramfs; L4 and Mach run `/bin/bench` as the first
+//! - Native Linux boots the cached i486 kernel (`crate::native`; another
+//!   one with `BENCH_NATIVE_KERNEL=bzImage`) with `norandmaps` and the two
+//!   programs in its initramfs; L4 and Mach run `/bin/bench` as the first
 //!   process through [`run_on_microkernel`], the one place those systems
 //!   plug in.
 //! - A system that cannot be built, booted or run is reported as `failed:
@@ -25,7 +27,8 @@
 //!   built from the latest file of every system, so `--systems l4` alone
 //!   refreshes the L4 column and keeps the others.
 //! - `ipc`: boots each kernel with `bench-ipc` (the roottask's IPC
-//!   ping-pong) under icount, and under KVM when `/dev/kvm` is usable, and
+//!   ping-pong) under icount, and under KVM when it can run a 32-bit guest
+//!   ([`kvm_usable`] boots a tiny probe), and
 //!   records the figures and the kernel `.text` sizes.
 //!
 //! The `BENCH` line format and the catalogue live in
@@ -144,7 +147,16 @@ pub struct BenchOpts {
 
 impl Default for BenchOpts {
     fn default() -> Self {
-        BenchOpts { systems: System::ALL.to_vec(), mode: Mode::Icount, quick: false, only: vec![], timeout: None, no_doc: false, guest_args: None, what: None }
+        BenchOpts {
+            systems: System::ALL.to_vec(),
+            mode: Mode::Icount,
+            quick: false,
+            only: vec![],
+            timeout: None,
+            no_doc: false,
+            guest_args: None,
+            what: None,
+        }
     }
 }
 
@@ -209,6 +221,8 @@ pub struct SystemResult {
     pub elapsed: Duration,
     /// When it ran (UTC date).
     pub date: String,
+    /// The source revision it ran (`git rev-parse --short HEAD`, "+ uncommitted changes").
+    pub source: String,
 }
 
 impl SystemResult {
@@ -222,6 +236,7 @@ impl SystemResult {
             output: String::new(),
             elapsed,
             date: today(),
+            source: git_revision(),
         }
     }
 
@@ -279,7 +294,11 @@ fn wanted(only: &[String]) -> Result<Vec<&'static str>> {
     }
     // catalogue order, whatever order they were given in
     for o in only {
-        ensure!(report::find(o).is_some(), "unknown benchmark '{o}'; known: {}", CATALOG.iter().map(|s| s.name).collect::<Vec<_>>().join(", "));
+        ensure!(
+            report::find(o).is_some(),
+            "unknown benchmark '{o}'; known: {}",
+            CATALOG.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+        );
     }
     Ok(CATALOG.iter().map(|s| s.name).filter(|n| only.iter().any(|o| o == n)).collect())
 }
@@ -301,7 +320,8 @@ fn prepare(need_images: bool) -> Result<(Result<Images, String>, Bins)> {
             Ok(i) => Ok(i),
             Err(e) => {
                 eprintln!("[bench] release build with the Mach kernel failed ({e:#}); trying without it");
-                image::build(&BuildOpts { release: true, mach: false, add: vec![] }).map_err(|e2| format!("build failed: {}", first_line(&format!("{e2:#}"))))
+                image::build(&BuildOpts { release: true, mach: false, add: vec![] })
+                    .map_err(|e2| format!("build failed: {}", first_line(&format!("{e2:#}"))))
             }
         }
     } else {
@@ -364,6 +384,11 @@ pub fn run_on_microkernel(images: &Images, argv: &[&str], mach: bool, mode: Mode
 /// instead of the cached one, for experiments with kernel configurations.
 pub const NATIVE_KERNEL_VAR: &str = "BENCH_NATIVE_KERNEL";
 
+/// Kernel parameters the native runs add (before `--`): no randomized
+/// stack and mmap placement, so runs differ less (the time of day QEMU's RTC
+/// starts from still differs, and with it the kernel's random seeds).
+pub const NATIVE_EXTRA_CMDLINE: &str = "norandmaps";
+
 /// Boot native Linux with the programs in its initramfs and run `bench args`.
 fn run_native(bins: &Bins, args: &[String], mode: Mode, timeout: Duration) -> Result<GuestRun> {
     crate::native::bzimage(true)?;
@@ -377,6 +402,8 @@ fn run_native(bins: &Bins, args: &[String], mode: Mode, timeout: Duration) -> Re
     }
     b.cpu = CPU.into();
     mode.apply(&mut b);
+    // no address-space randomization: fewer differences from run to run
+    b.cmdline = b.cmdline.replacen(" -- ", &format!(" {NATIVE_EXTRA_CMDLINE} -- "), 1);
     let run = b.run_captured(timeout, None);
     let _ = std::fs::remove_file(&cpio);
     let run = run?;
@@ -384,7 +411,8 @@ fn run_native(bins: &Bins, args: &[String], mode: Mode, timeout: Duration) -> Re
         Ok((output, status)) => GuestRun { output, status: Ok(status) },
         // the BENCH lines that made it out are still worth having
         Err(e) => {
-            let why = if run.exit == Exit::Timeout { format!("timed out after {} s", timeout.as_secs()) } else { format!("{:?}", run.exit) };
+            let why =
+                if run.exit == Exit::Timeout { format!("timed out after {} s", timeout.as_secs()) } else { format!("{:?}", run.exit) };
             GuestRun { status: Err(format!("{why}: {e:#}")), output: run.output }
         }
     })
@@ -424,6 +452,7 @@ fn run_one(system: System, opts: &BenchOpts, wanted: &[&'static str], images: &R
         args.extend(wanted.iter().map(|s| s.to_string()));
     }
     let timeout = opts.timeout_for(system);
+    let source = git_revision();
     let start = Instant::now();
     eprintln!("[bench] {}: starting ({}, -cpu {CPU}, time limit {} s)", system.name(), opts.mode.name(), timeout.as_secs());
     let label = format!("{} ({})", system.name(), opts.mode.name());
@@ -452,16 +481,21 @@ fn run_one(system: System, opts: &BenchOpts, wanted: &[&'static str], images: &R
                 // benchmarks that never reported: the run's failure is theirs
                 for (_, r) in benchmarks.iter_mut() {
                     if r.as_ref().is_err_and(|e| e == NO_LINE) {
-                        *r = Err(format!("{} (run failed)", first_line(f)));
+                        *r = Err(first_line(f));
                     }
                 }
             }
-            SystemResult { system, failure, benchmarks, output, elapsed, date: today() }
+            SystemResult { system, failure, benchmarks, output, elapsed, date: today(), source }
         }
     };
     let ok = res.benchmarks.iter().filter(|(_, r)| r.is_ok()).count();
     match &res.failure {
-        None => eprintln!("[bench] {}: done in {:.1} s, {ok} of {} benchmarks measured", system.name(), elapsed.as_secs_f64(), res.benchmarks.len()),
+        None => eprintln!(
+            "[bench] {}: done in {:.1} s, {ok} of {} benchmarks measured",
+            system.name(),
+            elapsed.as_secs_f64(),
+            res.benchmarks.len()
+        ),
         Some(f) => eprintln!("[bench] {}: FAILED after {:.1} s ({ok} measured): {}", system.name(), elapsed.as_secs_f64(), first_line(f)),
     }
     res
@@ -487,10 +521,15 @@ pub fn run_systems(opts: &BenchOpts) -> Result<Vec<SystemResult>> {
     let results: Vec<SystemResult> = if opts.mode == Mode::Icount && systems.len() > 1 {
         // virtual time: parallel runs do not change the figures
         std::thread::scope(|s| {
-            let handles: Vec<_> = systems.iter().map(|&sys| s.spawn({
-                let (images, bins, wanted) = (&images, &bins, &wanted);
-                move || run_one(sys, opts, wanted, images, bins)
-            })).collect();
+            let handles: Vec<_> = systems
+                .iter()
+                .map(|&sys| {
+                    s.spawn({
+                        let (images, bins, wanted) = (&images, &bins, &wanted);
+                        move || run_one(sys, opts, wanted, images, bins)
+                    })
+                })
+                .collect();
             handles.into_iter().map(|h| h.join().expect("benchmark thread panicked")).collect()
         })
     } else {
@@ -508,7 +547,7 @@ fn out_dir(mode: Mode) -> PathBuf {
 
 /// Keep a full run's output for later tables (see the module comment).
 fn save(mode: Mode, r: &SystemResult, command: &str) -> Result<()> {
-    let mut text = format!("date: {}\ncommand: {command}\nelapsed: {:.1}\n", r.date, r.elapsed.as_secs_f64());
+    let mut text = format!("date: {}\nsource: {}\ncommand: {command}\nelapsed: {:.1}\n", r.date, r.source, r.elapsed.as_secs_f64());
     if let Some(f) = &r.failure {
         let _ = writeln!(text, "failure: {}", first_line(f));
     }
@@ -542,7 +581,15 @@ fn parse_saved(text: &str, system: System) -> Option<SystemResult> {
         }
     }
     let elapsed = Duration::from_secs_f64(field("elapsed:").and_then(|v| v.parse().ok()).unwrap_or(0.0));
-    Some(SystemResult { system, failure, benchmarks, output, elapsed, date: field("date:").unwrap_or_default() })
+    Some(SystemResult {
+        system,
+        failure,
+        benchmarks,
+        output,
+        elapsed,
+        date: field("date:").unwrap_or_default(),
+        source: field("source:").unwrap_or_else(|| "unknown".into()),
+    })
 }
 
 // ---------------------------------------------------------------- figures
@@ -611,7 +658,8 @@ fn measured<'a>(results: &'a [SystemResult], system: System, name: &str) -> Opti
 /// The markdown table: one row per benchmark with the figures of every
 /// system (median and min–max) and the ratios to native.
 pub fn markdown_table(results: &[SystemResult]) -> String {
-    let names: Vec<&'static str> = CATALOG.iter().map(|s| s.name).filter(|n| results.iter().any(|r| r.benchmarks.iter().any(|(b, _)| b == n))).collect();
+    let names: Vec<&'static str> =
+        CATALOG.iter().map(|s| s.name).filter(|n| results.iter().any(|r| r.benchmarks.iter().any(|(b, _)| b == n))).collect();
     let mut t = String::from("| benchmark | unit | native | l4 | mach | l4/native | mach/native | mach overhead ÷ l4 overhead |\n");
     t.push_str("|---|---|---:|---:|---:|---:|---:|---:|\n");
     for name in names {
@@ -666,7 +714,8 @@ pub fn published(results: &[SystemResult]) -> String {
     let r = |s: System, n: &str| ratio(measured(results, s, n), measured(results, System::Native, n)).map_or("—".to_string(), fmt_ratio);
     // AIM is throughput: the penalty is 1 − native time / system time
     let penalty = |s: System| {
-        ratio(measured(results, s, "aim"), measured(results, System::Native, "aim")).map_or("—".to_string(), |x| format!("{:.1} %", (1.0 - 1.0 / x) * 100.0))
+        ratio(measured(results, s, "aim"), measured(results, System::Native, "aim"))
+            .map_or("—".to_string(), |x| format!("{:.1} %", (1.0 - 1.0 / x) * 100.0))
     };
     let factor = match (
         ratio(measured(results, System::L4, "aim"), measured(results, System::Native, "aim")),
@@ -730,13 +779,22 @@ pub fn ratio_svg(title: &str, series: &[&str], rows: &[(String, Vec<Option<f64>>
     let lo = ticks(1e-6, 1.0).into_iter().rev().find(|&t| t <= vmin).unwrap_or(vmin).min(0.5);
     let x = |v: f64| left + (v.ln() - lo.ln()) / (hi.ln() - lo.ln()) * plot;
     let mut s = String::new();
-    let _ = writeln!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0}" viewBox="0 0 {width} {height:.0}" font-family="sans-serif" font-size="12">"#);
+    let _ = writeln!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height:.0}" viewBox="0 0 {width} {height:.0}" font-family="sans-serif" font-size="12">"#
+    );
     let _ = writeln!(s, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(s, r#"<text x="{}" y="20" font-size="14" font-weight="bold">{}</text>"#, left, xml_escape(title));
     // legend
     for (i, name) in series.iter().enumerate() {
         let lx = left + i as f64 * 140.0;
-        let _ = writeln!(s, r#"<rect x="{lx}" y="30" width="12" height="10" fill="{}"/><text x="{}" y="39">{}</text>"#, COLORS[i % 3], lx + 16.0, xml_escape(name));
+        let _ = writeln!(
+            s,
+            r#"<rect x="{lx}" y="30" width="12" height="10" fill="{}"/><text x="{}" y="39">{}</text>"#,
+            COLORS[i % 3],
+            lx + 16.0,
+            xml_escape(name)
+        );
     }
     // grid and tick labels
     let bottom = top + row_h * rows.len() as f64;
@@ -755,11 +813,30 @@ pub fn ratio_svg(title: &str, series: &[&str], rows: &[(String, Vec<Option<f64>>
                 Some(v) if v.is_finite() && *v > 0.0 => {
                     let (a, b) = (x(1.0), x(v.clamp(lo, hi)));
                     let (x0, w) = if b >= a { (a, b - a) } else { (b, a - b) };
-                    let _ = writeln!(s, r#"<rect x="{x0:.1}" y="{y:.1}" width="{:.1}" height="{}" fill="{}"/>"#, w.max(1.0), bar - 2.0, COLORS[j % 3]);
-                    let _ = writeln!(s, r#"<text x="{:.1}" y="{:.1}" font-size="10">{}</text>"#, x0 + w.max(1.0) + 3.0, y + bar - 3.0, fmt_ratio(*v));
+                    let _ = writeln!(
+                        s,
+                        r#"<rect x="{x0:.1}" y="{y:.1}" width="{:.1}" height="{}" fill="{}"/>"#,
+                        w.max(1.0),
+                        bar - 2.0,
+                        COLORS[j % 3]
+                    );
+                    // the value beyond the bar's far end: right of it, or left for ratios below 1
+                    let (tx, anchor) = if b >= a { (x0 + w.max(1.0) + 3.0, "start") } else { (x0 - 3.0, "end") };
+                    let _ = writeln!(
+                        s,
+                        r#"<text x="{tx:.1}" y="{:.1}" font-size="10" text-anchor="{anchor}">{}</text>"#,
+                        y + bar - 3.0,
+                        fmt_ratio(*v)
+                    );
                 }
                 _ => {
-                    let _ = writeln!(s, r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#888">{}: no figure</text>"##, x(1.0) + 3.0, y + bar - 3.0, xml_escape(series.get(j).unwrap_or(&"")));
+                    let _ = writeln!(
+                        s,
+                        r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#888">{}: no figure</text>"##,
+                        x(1.0) + 3.0,
+                        y + bar - 3.0,
+                        xml_escape(series.get(j).unwrap_or(&""))
+                    );
                 }
             }
         }
@@ -775,7 +852,10 @@ fn chart_rows(results: &[SystemResult]) -> Vec<(String, Vec<Option<f64>>)> {
         .filter(|s| results.iter().any(|r| r.benchmarks.iter().any(|(b, _)| *b == s.name)))
         .map(|s| {
             let nat = measured(results, System::Native, s.name);
-            (s.name.to_string(), vec![ratio(measured(results, System::L4, s.name), nat), ratio(measured(results, System::Mach, s.name), nat)])
+            (
+                s.name.to_string(),
+                vec![ratio(measured(results, System::L4, s.name), nat), ratio(measured(results, System::Mach, s.name), nat)],
+            )
         })
         .collect()
 }
@@ -819,8 +899,10 @@ pub fn qemu_version() -> String {
 }
 
 fn git_revision() -> String {
-    let rev = command_output("git", &["-C", &image::root().display().to_string(), "rev-parse", "--short", "HEAD"]).unwrap_or_else(|| "unknown".into());
-    let dirty = command_output("git", &["-C", &image::root().display().to_string(), "status", "--porcelain"]).is_some_and(|s| !s.is_empty());
+    let rev = command_output("git", &["-C", &image::root().display().to_string(), "rev-parse", "--short", "HEAD"])
+        .unwrap_or_else(|| "unknown".into());
+    let dirty =
+        command_output("git", &["-C", &image::root().display().to_string(), "status", "--porcelain"]).is_some_and(|s| !s.is_empty());
     if dirty {
         format!("{rev} + uncommitted changes")
     } else {
@@ -835,13 +917,12 @@ fn results_section(mode: Mode, results: &[SystemResult], command: &str, svg_name
     let _ = writeln!(s, "- command: `{command}`");
     let _ = writeln!(s, "- cycles are {}", mode.meaning());
     let _ = writeln!(s, "- QEMU: {}; CPU model `{CPU}`; guest memory 128 MiB", qemu_version());
-    let _ = writeln!(s, "- source: {}", git_revision());
     for r in results {
         let state = match &r.failure {
             None => "complete".to_string(),
             Some(f) => format!("failed: {}", md_escape(&shorten(f, 100))),
         };
-        let _ = writeln!(s, "- {}: run {}, {:.0} s, {state}", r.system.name(), r.date, r.elapsed.as_secs_f64());
+        let _ = writeln!(s, "- {}: run {} on source {}, {:.0} s, {state}", r.system.name(), r.date, r.source, r.elapsed.as_secs_f64());
     }
     let _ = writeln!(s, "\nMedian (min–max) over the repetitions; ratios are of the medians.\n");
     s.push_str(&markdown_table(results));
@@ -855,10 +936,7 @@ fn results_section(mode: Mode, results: &[SystemResult], command: &str, svg_name
 
 /// Combine this run with the saved results of systems not run now.
 fn with_saved(mode: Mode, fresh: &[SystemResult]) -> Vec<SystemResult> {
-    System::ALL
-        .iter()
-        .filter_map(|&s| fresh.iter().find(|r| r.system == s).cloned().or_else(|| load(mode, s)))
-        .collect()
+    System::ALL.iter().filter_map(|&s| fresh.iter().find(|r| r.system == s).cloned().or_else(|| load(mode, s))).collect()
 }
 
 /// `cargo xtask bench`.
@@ -884,7 +962,10 @@ pub fn run(opts: BenchOpts) -> Result<()> {
     std::fs::write(dir.join(format!("results{suffix}.md")), &table)?;
     std::fs::write(dir.join(format!("ratios{suffix}.svg")), &svg)?;
     for r in &fresh {
-        std::fs::write(dir.join(format!("{}{suffix}.log", r.system.name())), format!("{}\n{}", r.output, r.failure.as_deref().unwrap_or("")))?;
+        std::fs::write(
+            dir.join(format!("{}{suffix}.log", r.system.name())),
+            format!("{}\n{}", r.output, r.failure.as_deref().unwrap_or("")),
+        )?;
     }
     println!("\n{table}");
     println!("{}\n", goals(&all));
@@ -920,7 +1001,9 @@ pub fn quick_check() -> Result<()> {
     for r in &results {
         match r.check_complete() {
             Ok(()) => eprintln!("[bench] quick check: {} complete", r.system.name()),
-            Err(e) if r.system != System::Native => eprintln!("[bench] quick check: {} not required yet: {}", r.system.name(), first_line(&format!("{e:#}"))),
+            Err(e) if r.system != System::Native => {
+                eprintln!("[bench] quick check: {} not required yet: {}", r.system.name(), first_line(&format!("{e:#}")))
+            }
             Err(e) => return Err(e),
         }
     }
@@ -945,9 +1028,68 @@ pub fn parse_ipc_line(line: &str) -> Option<(String, u64, u64)> {
     Some((place, rt?, ow?))
 }
 
-/// Whether KVM can be used here.
+/// The KVM probe: a flat Multiboot image (a.out kludge, loaded at 1 MiB)
+/// that turns on paging the way our kernel does (identity map of the first
+/// 4 MiB, CR0.PG|WP) and then writes 42 to the isa-debug-exit port, so
+/// QEMU exits with status 85 when such a guest really runs.
+pub fn kvm_probe_image() -> Vec<u8> {
+    const MAGIC: u32 = 0x1BAD_B002;
+    const FLAGS: u32 = 1 << 16; // the load addresses below are valid
+    const BASE: u32 = 0x0010_0000;
+    #[rustfmt::skip]
+    let code: [u8; 78] = [
+        0xBF, 0x00, 0x20, 0x10, 0x00, // mov edi, 0x102000 (page table)
+        0xB8, 0x03, 0x00, 0x00, 0x00, // mov eax, 3 (present, writable)
+        0xB9, 0x00, 0x04, 0x00, 0x00, // mov ecx, 1024
+        0xAB, //                         1: stosd
+        0x05, 0x00, 0x10, 0x00, 0x00, // add eax, 0x1000
+        0xE2, 0xF8, //                   loop 1b
+        0xBF, 0x00, 0x10, 0x10, 0x00, // mov edi, 0x101000 (page directory)
+        0x31, 0xC0, //                   xor eax, eax
+        0xB9, 0x00, 0x04, 0x00, 0x00, // mov ecx, 1024
+        0xF3, 0xAB, //                   rep stosd
+        0xC7, 0x05, 0x00, 0x10, 0x10, 0x00, 0x03, 0x20, 0x10, 0x00, // mov dword [0x101000], 0x102003
+        0xB8, 0x00, 0x10, 0x10, 0x00, // mov eax, 0x101000
+        0x0F, 0x22, 0xD8, //             mov cr3, eax
+        0x0F, 0x20, 0xC0, //             mov eax, cr0
+        0x0D, 0x00, 0x00, 0x01, 0x80, // or eax, 0x80010000 (PG | WP)
+        0x0F, 0x22, 0xC0, //             mov cr0, eax
+        0xEB, 0x00, //                   jmp 2f
+        0x66, 0xBA, 0xF4, 0x00, //       2: mov dx, 0xf4
+        0xB0, 0x2A, //                   mov al, 42
+        0xEE, //                         out dx, al
+        0xF4, //                         3: hlt
+        0xEB, 0xFD, //                   jmp 3b
+    ];
+    let mut img = vec![];
+    let len = 32 + code.len() as u32;
+    for w in [MAGIC, FLAGS, MAGIC.wrapping_add(FLAGS).wrapping_neg(), BASE, BASE, BASE + len, 0, BASE + 32] {
+        img.extend_from_slice(&w.to_le_bytes());
+    }
+    img.extend_from_slice(&code);
+    img
+}
+
+/// Whether KVM can run our guests here: `/dev/kvm` opens and a tiny
+/// 32-bit guest ([`kvm_probe_image`]) runs under `-accel kvm -cpu 486`
+/// (some hosts offer a KVM that only runs 64-bit guests).
 pub fn kvm_usable() -> std::result::Result<(), String> {
-    std::fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").map(|_| ()).map_err(|e| format!("/dev/kvm is not usable: {e}"))
+    std::fs::OpenOptions::new().read(true).write(true).open("/dev/kvm").map_err(|e| format!("/dev/kvm is not usable: {e}"))?;
+    let path = out_dir(Mode::Kvm).join("kvm-probe.bin");
+    std::fs::write(&path, kvm_probe_image()).map_err(|e| format!("writing {}: {e}", path.display()))?;
+    let mut b = Boot::new(path);
+    b.cpu = CPU.into();
+    b.memory_mb = 16;
+    Mode::Kvm.apply(&mut b);
+    match b.run_captured(Duration::from_secs(10), None) {
+        Ok(r) if r.exit == Exit::Status(42) => Ok(()),
+        Ok(r) => Err(format!(
+            "KVM does not run a 32-bit guest here (probe: {:?}{})",
+            r.exit,
+            if r.stderr.trim().is_empty() { String::new() } else { format!(", {}", first_line(&r.stderr)) }
+        )),
+        Err(e) => Err(format!("KVM probe: {e:#}")),
+    }
 }
 
 /// `cargo xtask bench ipc`.
@@ -960,7 +1102,9 @@ fn ipc(opts: &BenchOpts) -> Result<()> {
         Err(why) => eprintln!("[bench] ipc: no KVM run ({why})"),
     }
     let timeout = Duration::from_secs(opts.timeout.unwrap_or(180));
-    let mut rows = String::from("| kernel | mode | intra-space round trip | one way | inter-space round trip | one way |\n|---|---|---:|---:|---:|---:|\n");
+    let mut rows = String::from(
+        "| kernel | mode | intra-space round trip | one way | inter-space round trip | one way |\n|---|---|---:|---:|---:|---:|\n",
+    );
     for (kernel, mach) in [("l4", false), ("mach", true)] {
         for &mode in &modes {
             let label = format!("ipc {kernel} ({})", mode.name());
@@ -980,7 +1124,9 @@ fn ipc(opts: &BenchOpts) -> Result<()> {
                     Ok(found)
                 })
             };
-            let get = |v: &[(String, u64, u64)], p: &str| v.iter().find(|(w, _, _)| w == p).map_or(("—".into(), "—".into()), |(_, r, o)| (r.to_string(), o.to_string()));
+            let get = |v: &[(String, u64, u64)], p: &str| {
+                v.iter().find(|(w, _, _)| w == p).map_or(("—".into(), "—".into()), |(_, r, o)| (r.to_string(), o.to_string()))
+            };
             match res {
                 Ok(v) => {
                     let ((ir, io), (xr, xo)) = (get(&v, "intra-space"), get(&v, "inter-space"));
@@ -1030,7 +1176,15 @@ mod tests {
     }
 
     fn sys(system: System, b: Vec<(&'static str, Result<Measured, String>)>) -> SystemResult {
-        SystemResult { system, failure: None, benchmarks: b, output: String::new(), elapsed: Duration::ZERO, date: "d".into() }
+        SystemResult {
+            system,
+            failure: None,
+            benchmarks: b,
+            output: String::new(),
+            elapsed: Duration::ZERO,
+            date: "d".into(),
+            source: "abc1234".into(),
+        }
     }
 
     fn sample() -> Vec<SystemResult> {
@@ -1148,10 +1302,11 @@ mod tests {
 
     #[test]
     fn saved_results_round_trip() {
-        let text = "date: 2025-01-01 10:00 UTC\ncommand: cargo xtask bench\nelapsed: 12.5\n--- output ---\n\
+        let text = "date: 2025-01-01 10:00 UTC\nsource: abc1234\ncommand: cargo xtask bench\nelapsed: 12.5\n--- output ---\n\
                     BENCH getppid median=120 min=118 max=131 unit=cycles/op iters=200 reps=3\nBENCH-END ok=1 failed=0\n";
         let r = parse_saved(text, System::L4).unwrap();
         assert_eq!(r.date, "2025-01-01 10:00 UTC");
+        assert_eq!(r.source, "abc1234");
         assert_eq!(r.elapsed, Duration::from_secs_f64(12.5));
         assert_eq!(r.get("getppid").unwrap().summary.median, 120);
         assert!(r.failure.is_none());
@@ -1166,6 +1321,40 @@ mod tests {
         assert_eq!(parse_ipc_line("BENCH ipc intra-space round_trip=500 one_way=250"), Some(("intra-space".into(), 500, 250)));
         assert_eq!(parse_ipc_line("BENCH ipc inter-space round_trip=x one_way=250"), None);
         assert_eq!(parse_ipc_line("BENCH getppid median=1"), None);
+    }
+
+    #[test]
+    fn kvm_probe_header() {
+        let img = kvm_probe_image();
+        let w = |i: usize| u32::from_le_bytes(img[4 * i..4 * i + 4].try_into().unwrap());
+        assert_eq!(w(0), 0x1BAD_B002);
+        assert_eq!(w(0).wrapping_add(w(1)).wrapping_add(w(2)), 0);
+        assert_eq!(w(5) - w(4), img.len() as u32);
+        assert_eq!(w(7), w(3) + 32);
+        assert_eq!(&img[img.len() - 10..], &[0x66, 0xBA, 0xF4, 0x00, 0xB0, 0x2A, 0xEE, 0xF4, 0xEB, 0xFD]);
+    }
+
+    /// The probe image under TCG must exit with 42 (it is what tells a
+    /// working KVM apart): `cargo test -p xtask -- --ignored bench::tests::kvm_probe_runs_under_tcg`
+    #[test]
+    #[ignore]
+    fn kvm_probe_runs_under_tcg() {
+        let path = std::env::temp_dir().join(format!("kvm-probe-{}.bin", std::process::id()));
+        std::fs::write(&path, kvm_probe_image()).unwrap();
+        let mut b = Boot::new(path.clone());
+        b.memory_mb = 16;
+        let r = b.run_captured(Duration::from_secs(20), None).unwrap();
+        let _ = std::fs::remove_file(&path);
+        assert_eq!(r.exit, Exit::Status(42), "{}", r.stderr);
+    }
+
+    /// The benchmark part of `cargo xtask test` on its own (builds the
+    /// release images, boots the three systems; under a minute):
+    /// `cargo test -p xtask -- --ignored bench::tests::quick_check_passes --nocapture`
+    #[test]
+    #[ignore]
+    fn quick_check_passes() {
+        quick_check().unwrap();
     }
 
     #[test]
