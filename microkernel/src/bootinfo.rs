@@ -56,6 +56,17 @@ pub enum ParseError {
     NoMemoryMap,
 }
 
+impl ParseError {
+    /// Print like its `Debug`.
+    pub fn print(self, out: &mut impl crate::kprint::Out) {
+        match self {
+            ParseError::BadMagic(m) => out.s("BadMagic(").dec(m).s(")"),
+            ParseError::Unreadable => out.s("Unreadable"),
+            ParseError::NoMemoryMap => out.s("NoMemoryMap"),
+        };
+    }
+}
+
 impl BootInfo {
     pub fn parse(magic: u32, mbi: u32, mem: &impl PhysRead) -> Result<BootInfo, ParseError> {
         if magic != MAGIC {

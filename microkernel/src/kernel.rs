@@ -6,6 +6,7 @@
 //! stack: a blocked thread is fully described by its TCB.
 
 use crate::desc;
+use crate::kprint::Out;
 use crate::machine::{Console, Machine};
 use crate::mapdb::{MapDb, Node, NIL};
 use crate::pool::Pool;
@@ -13,7 +14,6 @@ use crate::pte;
 use crate::sched::ReadyQueues;
 use crate::space::{self, Space, NO_SPACE};
 use crate::thread::{id_of, Idx, Kind, State, Tcb, UserFrame, NONE};
-use core::fmt::Write;
 use l4_abi::kip;
 use l4_abi::layout::{utcb_addr, KIP_ADDR, UTCB_SLOTS, USER_MAP_END};
 use l4_abi::msg::{exc, rights, Fpage};
@@ -217,8 +217,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
         (self.pool.available() as u32, self.free_threads, self.mdb.free_nodes() as u32, self.free_spaces)
     }
 
-    pub(crate) fn log(&mut self, args: core::fmt::Arguments) {
-        let _ = Console(&mut self.m).write_fmt(args);
+    /// The machine console, for kernel messages (see [`crate::kprint`]).
+    pub(crate) fn log(&mut self) -> Console<'_, M> {
+        Console(&mut self.m)
     }
 
     // ----- spaces ------------------------------------------------------
@@ -630,15 +631,11 @@ impl<'a, M: Machine> Kernel<'a, M> {
         if self.lookup(to).is_none_or(|h| h == i) {
             let (id, f, addr) = (t.id, t.frame, t.fault_addr);
             if kind == Kind::PageFault {
-                self.log(format_args!(
-                    "[kernel] thread {:?}: page fault at {:#x} ip {:#x}, no pager: halted\n",
-                    id, addr, f.eip
-                ));
+                self.log().s("[kernel] thread ").tid(id).s(": page fault at ").hex(addr).s(" ip ").hex(f.eip).s(", no pager: halted\n");
             } else {
-                self.log(format_args!(
-                    "[kernel] thread {:?}: exception {:#x} error {:#x} ip {:#x}, no handler: halted\n",
-                    id, f.vector, f.error, f.eip
-                ));
+                let mut o = self.log();
+                o.s("[kernel] thread ").tid(id).s(": exception ").hex(f.vector).s(" error ").hex(f.error);
+                o.s(" ip ").hex(f.eip).s(", no handler: halted\n");
             }
             self.t[i as usize].halted = true;
             return;

@@ -16,6 +16,7 @@ pub mod desc;
 pub mod elf;
 pub mod ipc;
 pub mod kernel;
+pub mod kprint;
 pub mod mach;
 pub mod machine;
 pub mod mapdb;

@@ -12,9 +12,9 @@ pub mod setup;
 pub mod trap;
 
 use crate::kernel::Kernel;
+use crate::kprint::Out;
 use crate::machine::{Machine, FRAME_WORDS};
 use crate::thread::{Idx, UserFrame, NONE};
-use core::fmt::Write;
 use core::mem::MaybeUninit;
 use l4_abi::layout::{sel, KERNEL_BASE};
 use x86::io::outl;
@@ -360,34 +360,24 @@ const EXCEPTIONS: [&str; 20] = [
 /// A fault in kernel mode: report everything and stop with a failure.
 fn kernel_fault(f: &UserFrame) -> ! {
     let name = EXCEPTIONS.get(f.vector as usize).copied().unwrap_or("?");
-    let mut s = serial::Serial;
-    let _ = write!(
-        s,
-        "\nKERNEL FAULT: exception {} ({}) error code {:#x} cr2 {:#010x}\n\
-         eip {:#010x} cs {:#06x} eflags {:#010x}\n\
-         eax {:#010x} ebx {:#010x} ecx {:#010x} edx {:#010x}\n\
-         esi {:#010x} edi {:#010x} ebp {:#010x} esp {:#010x}\n",
-        f.vector,
-        name,
-        f.error,
-        read_cr2(),
-        f.eip,
-        f.cs,
-        f.eflags,
-        f.eax,
-        f.ebx,
-        f.ecx,
-        f.edx,
-        f.esi,
-        f.edi,
-        f.ebp,
-        f.esp_k + 20,
-    );
+    let o = &mut serial::Serial;
+    o.s("\nKERNEL FAULT: exception ").dec(f.vector).s(" (").s(name).s(") error code ").hex(f.error).s(" cr2 ").hex8(read_cr2());
+    o.s("\neip ").hex8(f.eip).s(" cs ").hex4(f.cs).s(" eflags ").hex8(f.eflags);
+    o.s("\neax ").hex8(f.eax).s(" ebx ").hex8(f.ebx).s(" ecx ").hex8(f.ecx).s(" edx ").hex8(f.edx);
+    o.s("\nesi ").hex8(f.esi).s(" edi ").hex8(f.edi).s(" ebp ").hex8(f.ebp).s(" esp ").hex8(f.esp_k + 20).s("\n");
     exit_qemu(FATAL_EXIT)
 }
 
+/// A panic: where it happened and the message if it is a plain string.
+/// Messages with arguments are not formatted: that would take `core::fmt`
+/// into the kernel (see `kprint`).
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
-    let _ = write!(serial::Serial, "\nKERNEL PANIC: {}\n", info);
+    let o = &mut serial::Serial;
+    o.s("\nKERNEL PANIC: panicked");
+    if let Some(l) = info.location() {
+        o.s(" at ").s(l.file()).s(":").dec(l.line()).s(":").dec(l.column());
+    }
+    o.s(":\n").s(info.message().as_str().unwrap_or("(a message with arguments, not shown)")).s("\n");
     exit_qemu(FATAL_EXIT)
 }

@@ -36,12 +36,11 @@ pub fn write(bytes: &[u8]) {
     }
 }
 
-/// `core::fmt` sink for the kernel log.
+/// The kernel log's output (see `kprint`).
 pub struct Serial;
 
-impl core::fmt::Write for Serial {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        write(s.as_bytes());
-        Ok(())
+impl crate::kprint::Out for Serial {
+    fn put(&mut self, bytes: &[u8]) {
+        write(bytes);
     }
 }

@@ -7,11 +7,11 @@ use super::{boot, exit_qemu, gdt, phys_to_virt, pic, pit, serial, trap, X86, FAT
 use crate::bootinfo::{self, BootAlloc, BootInfo, PhysRead};
 use crate::elf::Elf;
 use crate::kernel::{Kernel, Tables, TICK_US};
+use crate::kprint::Out;
 use crate::machine::Machine;
 use crate::mapdb::Node;
 use crate::space::Space;
 use crate::thread::{Idx, Tcb};
-use core::fmt::Write;
 use core::mem::size_of;
 use l4_abi::kip::{self, KipWriter, MemDesc};
 use l4_abi::layout::{KERNEL_BASE, RESERVED_BASE};
@@ -24,12 +24,13 @@ pub const MAX_SPACES: usize = 512;
 /// Stack of each boot task, just below the reserved area.
 const BOOT_STACK_PAGES: u32 = 16;
 
-macro_rules! log {
-    ($($a:tt)*) => {{ let _ = write!(serial::Serial, $($a)*); }};
+/// The boot log on the serial console (see `kprint`).
+fn log() -> serial::Serial {
+    serial::Serial
 }
 
 fn fatal(msg: &str) -> ! {
-    log!("\nKERNEL BOOT FAILURE: {}\n", msg);
+    log().s("\nKERNEL BOOT FAILURE: ").s(msg).s("\n");
     exit_qemu(FATAL_EXIT)
 }
 
@@ -63,7 +64,7 @@ struct Allocs {
 impl Allocs {
     fn take(&mut self, b: &mut BootAlloc, pages: u32, kind: u32, what: &str) -> u32 {
         let pfn = b.alloc(pages).unwrap_or_else(|| {
-            log!("while allocating {}: ", what);
+            log().s("while allocating ").s(what).s(": ");
             fatal("out of memory at boot")
         });
         if self.n > 0 {
@@ -103,33 +104,34 @@ fn addr_of_sym(s: &u8) -> u32 {
 #[no_mangle]
 pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     serial::init();
-    log!("\nuL4 microkernel {} (i486)\n", env!("CARGO_PKG_VERSION"));
+    log().s(concat!("\nuL4 microkernel ", env!("CARGO_PKG_VERSION"), " (i486)\n"));
     gdt::init();
     trap::init();
     pic::init();
-    log!("gdt, idt, tss loaded; 8259 PICs remapped to {:#x}\n", l4_abi::layout::vector::IRQ_BASE);
+    log().s("gdt, idt, tss loaded; 8259 PICs remapped to ").hex(l4_abi::layout::vector::IRQ_BASE as u32).s("\n");
 
     let bi = BootInfo::parse(magic, mbi, &LowMem).unwrap_or_else(|e| {
-        log!("{:?}: ", e);
+        e.print(&mut log());
+        log().s(": ");
         fatal("bad multiboot information")
     });
     let mut buf = [0u8; 256];
-    log!("command line: '{}'\n", bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf));
-    log!("memory map:\n");
+    log().s("command line: '").s(bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf)).s("'\n");
+    log().s("memory map:\n");
     for r in bi.regions() {
         let kind = if r.kind == 1 { "available" } else { "reserved" };
-        log!("  {:#010x}-{:#010x} {}\n", r.base, r.base + r.len, kind);
+        log().s("  ").hex8(r.base).s("-").hex8(r.base + r.len).s(" ").s(kind).s("\n");
     }
-    log!("modules:\n");
+    log().s("modules:\n");
     for m in bi.modules() {
-        log!("  {:#010x}-{:#010x} '{}'\n", m.start, m.end, bootinfo::read_cstr(&LowMem, m.cmdline, &mut buf));
+        log().s("  ").hex8(m.start).s("-").hex8(m.end).s(" '").s(bootinfo::read_cstr(&LowMem, m.cmdline, &mut buf)).s("'\n");
     }
 
     // SAFETY: linker symbols; only their addresses are used.
     let (kend, ktext, ktext_end) =
         unsafe { (addr_of_sym(&_kernel_end), addr_of_sym(&_kernel_text_start), addr_of_sym(&_kernel_text_end)) };
     let kernel_phys_end = kend - KERNEL_BASE;
-    log!("kernel: {:#x}-{:#x}, .text {} bytes\n", 0x10_0000, kernel_phys_end, ktext_end - ktext);
+    log().s("kernel: ").hex(0x10_0000).s("-").hex(kernel_phys_end).s(", .text ").dec(ktext_end - ktext).s(" bytes\n");
 
     // free memory = RAM minus page 0, the kernel, the modules, the boot info
     let mut reserved = [(0u32, 0u32); 2 + bootinfo::MAX_MODULES + 4 + bootinfo::MAX_MODULES];
@@ -176,7 +178,7 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
         x86::controlregs::cr3_write((boot::boot_pd_addr() as u32 - KERNEL_BASE) as u64);
     }
     let frames = (ram_end / 4096) as usize;
-    log!("RAM: {} KiB, {} frames direct-mapped at {:#x}\n", ram_end / 1024, frames, KERNEL_BASE);
+    log().s("RAM: ").dec(ram_end / 1024).s(" KiB, ").dec(frames as u32).s(" frames direct-mapped at ").hex(KERNEL_BASE).s("\n");
 
     // kernel tables and the frame pool
     let free_frames = balloc.free_frames() as usize;
@@ -218,13 +220,8 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
             k.mdb.reserve_frame(p);
         }
     }
-    log!(
-        "kernel memory: {} thread slots, {} spaces, {} mapping nodes, {} pool frames\n",
-        MAX_THREADS,
-        MAX_SPACES,
-        k.mdb.free_nodes(),
-        pool_frames
-    );
+    log().s("kernel memory: ").dec(MAX_THREADS as u32).s(" thread slots, ").dec(MAX_SPACES as u32).s(" spaces, ");
+    log().dec(k.mdb.free_nodes() as u32).s(" mapping nodes, ").dec(pool_frames as u32).s(" pool frames\n");
 
     // boot tasks from modules 0 (sigma0) and 1 (roottask)
     if bi.modules().len() < 2 {
@@ -237,12 +234,12 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     k.roottask = k.tcb(rt).id;
 
     write_kip(k, &bi, &allocs, kernel_phys_end);
-    log!("sigma0 is {:?}, roottask is {:?}\n", k.sigma0, k.roottask);
+    log().s("sigma0 is ").tid(k.sigma0).s(", roottask is ").tid(k.roottask).s("\n");
 
     let mut line = [0u8; 2048];
     let cmdline = bootinfo::read_cstr(&LowMem, bi.cmdline, &mut line);
     if cmdline.split(' ').any(|w| w == "kfault") {
-        log!("kfault: touching an unmapped kernel address on purpose\n");
+        log().s("kfault: touching an unmapped kernel address on purpose\n");
         // SAFETY: deliberately faults (the boot option exists to test the
         // kernel-fault report); volatile so the access is not optimised out.
         unsafe { core::ptr::read_volatile(0xFFFF_F000 as *const u32) };
@@ -254,7 +251,7 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
         core::arch::asm!("mov {t}, cr0", "or {t}, 0x22", "and {t}, 0xFFFFFFFB", "mov cr0, {t}", "fninit", t = out(reg) _, options(nostack));
     }
     pit::init(TICK_US);
-    log!("timer at {} Hz; starting user level\n", 1_000_000 / TICK_US);
+    log().s("timer at ").dec(1_000_000 / TICK_US).s(" Hz; starting user level\n");
     trap::enter_user(super::next_frame())
 }
 
@@ -322,7 +319,7 @@ fn load_task(
         }
     }
     k.start(t, elf.entry, RESERVED_BASE);
-    log!("{}: entry {:#x}, {} KiB image\n", name, elf.entry, len / 1024);
+    log().s(name).s(": entry ").hex(elf.entry).s(", ").dec(len as u32 / 1024).s(" KiB image\n");
     t
 }
 
