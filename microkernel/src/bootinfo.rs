@@ -1,6 +1,8 @@
 //! Multiboot v1 information: parsing the memory map, modules and command
 //! line, and turning them into free physical ranges and a boot-time frame
 //! allocator. Works on any byte source, so it is unit-tested on the host.
+//! All of it runs only at boot: on the kernel target the code goes to the
+//! `.init` section, which is freed once the boot tasks run.
 
 /// Multiboot v1 magic passed in eax by the loader.
 pub const MAGIC: u32 = 0x2BAD_B002;
@@ -12,10 +14,12 @@ pub const MAX_PHYS: u64 = 0x3F00_0000;
 /// Reads physical memory.
 pub trait PhysRead {
     fn read(&self, phys: u32, buf: &mut [u8]) -> bool;
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     fn word(&self, phys: u32) -> Option<u32> {
         let mut b = [0u8; 4];
         self.read(phys, &mut b).then(|| u32::from_le_bytes(b))
     }
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     fn dword(&self, phys: u32) -> Option<u64> {
         let mut b = [0u8; 8];
         self.read(phys, &mut b).then(|| u64::from_le_bytes(b))
@@ -58,6 +62,7 @@ pub enum ParseError {
 
 impl ParseError {
     /// Print like its `Debug`.
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn print(self, out: &mut impl crate::kprint::Out) {
         match self {
             ParseError::BadMagic(m) => out.s("BadMagic(").dec(m).s(")"),
@@ -68,6 +73,7 @@ impl ParseError {
 }
 
 impl BootInfo {
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn parse(magic: u32, mbi: u32, mem: &impl PhysRead) -> Result<BootInfo, ParseError> {
         if magic != MAGIC {
             return Err(ParseError::BadMagic(magic));
@@ -120,6 +126,7 @@ impl BootInfo {
         Ok(bi)
     }
 
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     fn add_info(&mut self, addr: u32, len: u32) {
         if self.ninfo < self.info_ranges.len() {
             // strings are short; reserve their page
@@ -128,14 +135,17 @@ impl BootInfo {
         }
     }
 
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn regions(&self) -> &[Region] {
         &self.regions[..self.nregions]
     }
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn modules(&self) -> &[Module] {
         &self.modules[..self.nmodules]
     }
 
     /// End of usable RAM (exclusive), capped at [`MAX_PHYS`].
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn ram_end(&self) -> u64 {
         self.regions()
             .iter()
@@ -147,6 +157,7 @@ impl BootInfo {
 }
 
 /// Read a NUL-terminated string of at most `buf.len()` bytes.
+#[cfg_attr(target_os = "none", link_section = ".init.text")]
 pub fn read_cstr<'b>(mem: &impl PhysRead, phys: u32, buf: &'b mut [u8]) -> &'b str {
     if phys == 0 {
         return "";
@@ -166,6 +177,7 @@ pub fn read_cstr<'b>(mem: &impl PhysRead, phys: u32, buf: &'b mut [u8]) -> &'b s
 /// Free page ranges: the available RAM regions minus `reserved` byte ranges,
 /// page-aligned inwards, sorted by address, as `(first_pfn, end_pfn)`.
 /// Returns how many of `out` were filled.
+#[cfg_attr(target_os = "none", link_section = ".init.text")]
 pub fn free_ranges(regions: &[Region], reserved: &[(u32, u32)], out: &mut [(u32, u32)]) -> usize {
     let mut n = 0;
     for r in regions.iter().filter(|r| r.kind == 1) {
@@ -182,6 +194,7 @@ pub fn free_ranges(regions: &[Region], reserved: &[(u32, u32)], out: &mut [(u32,
 }
 
 /// A handful of ranges: insertion sort (the library's sort costs 3 KiB).
+#[cfg_attr(target_os = "none", link_section = ".init.text")]
 fn insertion_sort(v: &mut [(u32, u32)]) {
     for i in 1..v.len() {
         let mut j = i;
@@ -192,6 +205,7 @@ fn insertion_sort(v: &mut [(u32, u32)]) {
     }
 }
 
+#[cfg_attr(target_os = "none", link_section = ".init.text")]
 fn subtract(first: u32, last: u32, reserved: &[(u32, u32)], out: &mut [(u32, u32)], mut n: usize) -> usize {
     // the lowest reserved range overlapping [first, last) splits it
     let hit = reserved
@@ -228,6 +242,7 @@ pub struct BootAlloc {
 }
 
 impl BootAlloc {
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn new(free: &[(u32, u32)]) -> BootAlloc {
         let mut b = BootAlloc { ranges: [(0, 0); MAX_REGIONS * 2], n: 0 };
         for &r in free.iter().take(b.ranges.len()) {
@@ -238,6 +253,7 @@ impl BootAlloc {
     }
 
     /// `count` contiguous frames from the lowest range that has them.
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn alloc(&mut self, count: u32) -> Option<u32> {
         for r in self.ranges[..self.n].iter_mut() {
             if r.1 - r.0 >= count {
@@ -249,10 +265,12 @@ impl BootAlloc {
         None
     }
 
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn free_frames(&self) -> u32 {
         self.ranges[..self.n].iter().map(|r| r.1 - r.0).sum()
     }
 
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn remaining(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.ranges[..self.n].iter().copied().filter(|r| r.0 < r.1)
     }

@@ -2,7 +2,7 @@
 //! the header checks and the loadable segments, nothing else. Everything
 //! later is loaded by user-level code with goblin.
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Segment {
     pub vaddr: u32,
     pub offset: u32,
@@ -18,12 +18,14 @@ pub enum ElfError {
     Truncated,
 }
 
+/// Loadable segments a boot task may have.
+pub const MAX_SEGMENTS: usize = 16;
+
 pub struct Elf<'a> {
     data: &'a [u8],
     pub entry: u32,
-    phoff: u32,
-    phnum: u16,
-    phentsize: u16,
+    segments: [Segment; MAX_SEGMENTS],
+    nsegments: usize,
 }
 
 fn u16_at(d: &[u8], o: usize) -> Option<u16> {
@@ -36,7 +38,11 @@ fn u32_at(d: &[u8], o: usize) -> Option<u32> {
 const PT_LOAD: u32 = 1;
 const PF_W: u32 = 2;
 
+// The kernel reads ELF only at boot: its code goes to the `.init` section,
+// which is freed once the boot tasks run.
 impl<'a> Elf<'a> {
+    /// Check the header and read the loadable segments.
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn parse(data: &'a [u8]) -> Result<Elf<'a>, ElfError> {
         if data.len() < 52 || &data[..4] != b"\x7fELF" {
             return Err(ElfError::NotElf);
@@ -45,49 +51,43 @@ impl<'a> Elf<'a> {
         if data[4] != 1 || data[5] != 1 || u16_at(data, 16) != Some(2) || u16_at(data, 18) != Some(3) {
             return Err(ElfError::Unsupported);
         }
-        let e = Elf {
-            data,
-            entry: u32_at(data, 24).ok_or(ElfError::Truncated)?,
-            phoff: u32_at(data, 28).ok_or(ElfError::Truncated)?,
-            phentsize: u16_at(data, 42).ok_or(ElfError::Truncated)?,
-            phnum: u16_at(data, 44).ok_or(ElfError::Truncated)?,
-        };
-        if e.phentsize < 32 {
+        let word = |o: usize| u32_at(data, o).ok_or(ElfError::Truncated);
+        let half = |o: usize| u16_at(data, o).ok_or(ElfError::Truncated);
+        let (phoff, phentsize, phnum) = (word(28)? as usize, half(42)? as usize, half(44)? as usize);
+        if phentsize < 32 {
             return Err(ElfError::Unsupported);
         }
-        for s in e.segments() {
-            let s = s?;
+        let mut e = Elf { data, entry: word(24)?, segments: [Segment::default(); MAX_SEGMENTS], nsegments: 0 };
+        for i in 0..phnum {
+            let o = phoff + i * phentsize;
+            if word(o)? != PT_LOAD {
+                continue;
+            }
+            let s = Segment {
+                offset: word(o + 4)?,
+                vaddr: word(o + 8)?,
+                filesz: word(o + 16)?,
+                memsz: word(o + 20)?,
+                writable: word(o + 24)? & PF_W != 0,
+            };
             if s.filesz > s.memsz || (s.offset as u64 + s.filesz as u64) > data.len() as u64 {
                 return Err(ElfError::Truncated);
             }
+            if e.nsegments == MAX_SEGMENTS {
+                return Err(ElfError::Unsupported);
+            }
+            e.segments[e.nsegments] = s;
+            e.nsegments += 1;
         }
         Ok(e)
     }
 
-    pub fn segments(&self) -> impl Iterator<Item = Result<Segment, ElfError>> + '_ {
-        (0..self.phnum as usize).filter_map(move |i| {
-            let o = self.phoff as usize + i * self.phentsize as usize;
-            let d = self.data;
-            let ty = match u32_at(d, o) {
-                Some(t) => t,
-                None => return Some(Err(ElfError::Truncated)),
-            };
-            if ty != PT_LOAD {
-                return None;
-            }
-            let get = |k: usize| u32_at(d, o + k).ok_or(ElfError::Truncated);
-            Some((|| {
-                Ok(Segment {
-                    offset: get(4)?,
-                    vaddr: get(8)?,
-                    filesz: get(16)?,
-                    memsz: get(20)?,
-                    writable: get(24)? & PF_W != 0,
-                })
-            })())
-        })
+    /// The loadable segments, in file order.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments[..self.nsegments]
     }
 
+    /// The bytes of a segment in the file (checked by `parse`).
     pub fn bytes(&self, s: &Segment) -> &'a [u8] {
         &self.data[s.offset as usize..(s.offset + s.filesz) as usize]
     }
@@ -123,10 +123,25 @@ mod tests {
         let d = image();
         let e = Elf::parse(&d).unwrap();
         assert_eq!(e.entry, 0x40_1000);
-        let segs: Vec<_> = e.segments().map(|s| s.unwrap()).collect();
+        let segs = e.segments();
         assert_eq!(segs.len(), 2);
         assert_eq!(segs[1], Segment { vaddr: 0x40_2000, offset: 0x180, filesz: 0x10, memsz: 0x1000, writable: true });
         assert_eq!(e.bytes(&segs[0]).len(), 0x80);
+    }
+
+    #[test]
+    fn skips_other_headers_and_bounds_the_count() {
+        let mut d = image();
+        d[52..56].copy_from_slice(&6u32.to_le_bytes()); // PT_PHDR
+        assert_eq!(Elf::parse(&d).unwrap().segments().len(), 1);
+        let mut d = image();
+        d.resize(0x400, 0);
+        let n = MAX_SEGMENTS as u16 + 1;
+        d[44..46].copy_from_slice(&n.to_le_bytes());
+        for i in 0..n as usize {
+            d[52 + i * 32..56 + i * 32].copy_from_slice(&PT_LOAD.to_le_bytes());
+        }
+        assert_eq!(Elf::parse(&d).err(), Some(ElfError::Unsupported));
     }
 
     #[test]

@@ -64,7 +64,7 @@ _start:
     mov $3f, %eax
     jmp *%eax
 
-    .section .text.boot_high, "ax"
+    .section .init.text.boot_high, "ax"   /* boot-only: freed later */
 3:  mov $boot_stack_top, %esp
     xor %eax, %eax
     push %eax                          /* end of frame-pointer chain */

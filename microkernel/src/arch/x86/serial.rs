@@ -6,6 +6,7 @@ use x86::io::{inb, outb};
 
 const COM1: u16 = 0x3F8;
 
+#[link_section = ".init.text"]
 pub fn init() {
     // SAFETY: COM1 is a standard PC port range owned by the kernel at boot.
     unsafe {

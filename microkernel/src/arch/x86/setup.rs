@@ -2,6 +2,11 @@
 //! boot information, maps all RAM at `KERNEL_BASE`, carves the kernel's
 //! tables and frame pool out of free memory, writes the KIP, loads sigma0 and
 //! the roottask from the first two modules and starts them.
+//!
+//! All of this runs once: the boot functions are placed in the `.init`
+//! section (`#[link_section = ".init.text"]`, see `linker.ld`), whose pages
+//! go to the kernel frame pool when the first user thread starts; the
+//! function that does that, `free_init_and_start`, stays resident.
 
 use super::{boot, exit_qemu, gdt, phys_to_virt, pic, pit, serial, trap, X86, FATAL_EXIT, KERNEL};
 use crate::bootinfo::{self, BootAlloc, BootInfo, PhysRead};
@@ -10,8 +15,9 @@ use crate::kernel::{Kernel, Tables, TICK_US};
 use crate::kprint::Out;
 use crate::machine::Machine;
 use crate::mapdb::Node;
+use crate::pool::Pool;
 use crate::space::Space;
-use crate::thread::{Idx, Tcb};
+use crate::thread::{Idx, Tcb, UserFrame};
 use core::mem::size_of;
 use l4_abi::kip::{self, KipWriter, MemDesc};
 use l4_abi::layout::{KERNEL_BASE, RESERVED_BASE};
@@ -29,6 +35,7 @@ fn log() -> serial::Serial {
     serial::Serial
 }
 
+#[link_section = ".init.text"]
 fn fatal(msg: &str) -> ! {
     log().s("\nKERNEL BOOT FAILURE: ").s(msg).s("\n");
     exit_qemu(FATAL_EXIT)
@@ -38,6 +45,7 @@ fn fatal(msg: &str) -> ! {
 struct LowMem;
 
 impl PhysRead for LowMem {
+    #[link_section = ".init.text"]
     fn read(&self, phys: u32, buf: &mut [u8]) -> bool {
         let end = phys as u64 + buf.len() as u64;
         if end > boot::BOOT_MAPPED as u64 {
@@ -53,6 +61,8 @@ extern "C" {
     static _kernel_end: u8;
     static _kernel_text_start: u8;
     static _kernel_text_end: u8;
+    static _init_start: u8;
+    static _init_end: u8;
 }
 
 /// Boot allocations, remembered for the KIP and the mapping database.
@@ -62,11 +72,12 @@ struct Allocs {
 }
 
 impl Allocs {
+    #[link_section = ".init.text"]
     fn take(&mut self, b: &mut BootAlloc, pages: u32, kind: u32, what: &str) -> u32 {
-        let pfn = b.alloc(pages).unwrap_or_else(|| {
+        let Some(pfn) = b.alloc(pages) else {
             log().s("while allocating ").s(what).s(": ");
             fatal("out of memory at boot")
-        });
+        };
         if self.n > 0 {
             let last = &mut self.ranges[self.n - 1];
             if last.2 == kind && last.1 == pfn {
@@ -84,6 +95,7 @@ impl Allocs {
 }
 
 /// Zeroed memory for `count` values of `T` (all-zero is a valid `T`).
+#[link_section = ".init.text"]
 fn table<T>(allocs: &mut Allocs, b: &mut BootAlloc, count: usize, what: &str) -> &'static mut [T] {
     let bytes = (count * size_of::<T>()).max(1);
     let pages = bytes.div_ceil(4096) as u32;
@@ -102,6 +114,7 @@ fn addr_of_sym(s: &u8) -> u32 {
 }
 
 #[no_mangle]
+#[link_section = ".init.text"]
 pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     serial::init();
     log().s(concat!("\nuL4 microkernel ", env!("CARGO_PKG_VERSION"), " (i486)\n"));
@@ -110,11 +123,14 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     pic::init();
     log().s("gdt, idt, tss loaded; 8259 PICs remapped to ").hex(l4_abi::layout::vector::IRQ_BASE as u32).s("\n");
 
-    let bi = BootInfo::parse(magic, mbi, &LowMem).unwrap_or_else(|e| {
-        e.print(&mut log());
-        log().s(": ");
-        fatal("bad multiboot information")
-    });
+    let bi = match BootInfo::parse(magic, mbi, &LowMem) {
+        Ok(bi) => bi,
+        Err(e) => {
+            e.print(&mut log());
+            log().s(": ");
+            fatal("bad multiboot information")
+        }
+    };
     let mut buf = [0u8; 256];
     log().s("command line: '").s(bootinfo::read_cstr(&LowMem, bi.cmdline, &mut buf)).s("'\n");
     log().s("memory map:\n");
@@ -131,22 +147,22 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     let (kend, ktext, ktext_end) =
         unsafe { (addr_of_sym(&_kernel_end), addr_of_sym(&_kernel_text_start), addr_of_sym(&_kernel_text_end)) };
     let kernel_phys_end = kend - KERNEL_BASE;
-    log().s("kernel: ").hex(0x10_0000).s("-").hex(kernel_phys_end).s(", .text ").dec(ktext_end - ktext).s(" bytes\n");
+    let (init_start, init_end) = init_range();
+    log().s("kernel: ").hex(0x10_0000).s("-").hex(kernel_phys_end).s(", .text ").dec(ktext_end - ktext).s(" bytes, .init ");
+    log().dec(init_end - init_start).s(" bytes (freed when user level starts)\n");
 
     // free memory = RAM minus page 0, the kernel, the modules, the boot info
     let mut reserved = [(0u32, 0u32); 2 + bootinfo::MAX_MODULES + 4 + bootinfo::MAX_MODULES];
-    let mut nres = 0;
-    let mut reserve = |a: u32, b: u32| {
-        reserved[nres] = (a, b);
-        nres += 1;
-    };
-    reserve(0, 0x1000);
-    reserve(0x10_0000, kernel_phys_end);
+    reserved[0] = (0, 0x1000);
+    reserved[1] = (0x10_0000, kernel_phys_end);
+    let mut nres = 2;
     for m in bi.modules() {
-        reserve(m.start, m.end);
+        reserved[nres] = (m.start, m.end);
+        nres += 1;
     }
-    for &(a, b) in &bi.info_ranges[..bi.ninfo] {
-        reserve(a, b);
+    for &r in &bi.info_ranges[..bi.ninfo] {
+        reserved[nres] = r;
+        nres += 1;
     }
     let mut free = [(0u32, 0u32); bootinfo::MAX_REGIONS * 2];
     let nfree = bootinfo::free_ranges(bi.regions(), &reserved[..nres], &mut free);
@@ -188,7 +204,8 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     let nodes = table::<Node>(&mut allocs, &mut balloc, nodes, "mapping nodes");
     let roots = table::<u32>(&mut allocs, &mut balloc, frames, "frame roots");
     let pool_frames = (free_frames / 8).clamp(256, 16384);
-    let pool_store = table::<u32>(&mut allocs, &mut balloc, pool_frames, "pool index");
+    // room for the `.init` pages too, which join the pool at the end of boot
+    let pool_store = table::<u32>(&mut allocs, &mut balloc, pool_frames + init_frames().len(), "pool index");
     let pool_base = allocs.take(&mut balloc, pool_frames as u32, kip::mem::KERNEL, "frame pool");
     let kip_pfn = allocs.take(&mut balloc, 1, kip::mem::KERNEL, "kip");
     let master_pd = (boot::boot_pd_addr() as u32 - KERNEL_BASE) >> 12;
@@ -238,7 +255,7 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
 
     let mut line = [0u8; 2048];
     let cmdline = bootinfo::read_cstr(&LowMem, bi.cmdline, &mut line);
-    if cmdline.split(' ').any(|w| w == "kfault") {
+    if cmdline.as_bytes().split(|&b| b == b' ').any(|w| w == b"kfault") {
         log().s("kfault: touching an unmapped kernel address on purpose\n");
         // SAFETY: deliberately faults (the boot option exists to test the
         // kernel-fault report); volatile so the access is not optimised out.
@@ -252,10 +269,41 @@ pub extern "C" fn kernel_entry(magic: u32, mbi: u32) -> ! {
     }
     pit::init(TICK_US);
     log().s("timer at ").dec(1_000_000 / TICK_US).s(" Hz; starting user level\n");
-    trap::enter_user(super::next_frame())
+    let frame = super::next_frame();
+    free_init_and_start(&mut k.pool, frame)
+}
+
+/// The `.init` section's virtual address range (see `linker.ld`).
+fn init_range() -> (u32, u32) {
+    // SAFETY: linker symbols; only their addresses are used.
+    unsafe { (addr_of_sym(&_init_start), addr_of_sym(&_init_end)) }
+}
+
+/// The frames of the `.init` pages (the section starts on a page and
+/// shares its last page with nothing).
+fn init_frames() -> core::ops::Range<u32> {
+    let (start, end) = init_range();
+    (start - KERNEL_BASE) / 4096..(end - KERNEL_BASE).div_ceil(4096)
+}
+
+/// The end of boot, resident: fill the `.init` pages with `int3` (so that a
+/// stray call into them traps instead of running whatever the pool later
+/// keeps there), give them to the frame pool, and enter the first user
+/// thread. Never inlined, so it does not live in `.init` itself.
+#[inline(never)]
+fn free_init_and_start(pool: &mut Pool, frame: *mut UserFrame) -> ! {
+    let frames = init_frames();
+    // SAFETY: the pages hold only boot code, which is done: the last boot
+    // function called this one, which does not return.
+    unsafe { core::ptr::write_bytes(phys_to_virt(frames.start << 12) as *mut u8, 0xCC, frames.len() * 4096) };
+    for pfn in frames {
+        pool.add(pfn);
+    }
+    trap::enter_user(frame)
 }
 
 /// Load an ELF module into a new boot task and start it.
+#[link_section = ".init.text"]
 fn load_task(
     k: &mut Kernel<'static, X86>,
     b: &mut BootAlloc,
@@ -269,12 +317,11 @@ fn load_task(
     // SAFETY: module memory is RAM inside the direct map, reserved from
     // every allocator, and only read here.
     let image = unsafe { core::slice::from_raw_parts(phys_to_virt(module.start) as *const u8, len) };
-    let elf = Elf::parse(image).unwrap_or_else(|_| fatal("boot module is not an i386 ELF executable"));
-    let t = k.boot_task(physical, pager).unwrap_or_else(|_| fatal("cannot create boot task"));
+    let Ok(elf) = Elf::parse(image) else { fatal("boot module is not an i386 ELF executable") };
+    let Ok(t) = k.boot_task(physical, pager) else { fatal("cannot create boot task") };
     // one block for the whole image; segments may share pages
     let (mut lo, mut hi) = (u32::MAX, 0u32);
     for seg in elf.segments() {
-        let seg = seg.unwrap_or_else(|_| fatal("bad ELF segment"));
         if seg.memsz > 0 {
             lo = lo.min(seg.vaddr & !0xFFF);
             hi = hi.max((seg.vaddr as u64 + seg.memsz as u64 + 0xFFF).min(u32::MAX as u64) as u32 & !0xFFF);
@@ -288,11 +335,11 @@ fn load_task(
     let base = phys_to_virt(pfn << 12) as *mut u8;
     // SAFETY: fresh frames in the direct map, exclusively ours.
     unsafe { core::ptr::write_bytes(base, 0, (pages * 4096) as usize) };
-    for seg in elf.segments().flatten() {
+    for seg in elf.segments() {
         if seg.memsz == 0 {
             continue;
         }
-        let data = elf.bytes(&seg);
+        let data = elf.bytes(seg);
         // SAFETY: the segment lies inside [lo, hi), so inside the block.
         unsafe { core::ptr::copy_nonoverlapping(data.as_ptr(), base.add((seg.vaddr - lo) as usize), data.len()) };
     }
@@ -300,7 +347,7 @@ fn load_task(
         let va = lo + p * 4096;
         // a page is mapped if a segment covers it, writable if any such is
         let mut r = 0;
-        for seg in elf.segments().flatten() {
+        for seg in elf.segments() {
             if seg.memsz > 0 && va < seg.vaddr + seg.memsz && va + 4096 > seg.vaddr {
                 r |= if seg.writable { rights::RWX } else { rights::RX };
             }
@@ -323,6 +370,7 @@ fn load_task(
     t
 }
 
+#[link_section = ".init.text"]
 fn write_kip(k: &mut Kernel<'static, X86>, bi: &BootInfo, allocs: &Allocs, kernel_end: u32) {
     let sigma0 = k.sigma0;
     let roottask = k.roottask;

@@ -146,6 +146,7 @@ fn user_callable(v: u32) -> bool {
     matches!(v, 3 | 4 | 0x30..=0x39 | 0x80)
 }
 
+#[link_section = ".init.text"]
 pub fn init() {
     // SAFETY: boot, single core, interrupts off. The trap table is emitted
     // by the assembly above as (vector, stub address) pairs between the two
