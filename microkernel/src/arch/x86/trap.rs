@@ -14,20 +14,22 @@ use l4_abi::layout::sel;
 
 global_asm!(
     r#"
+    /* The stubs are packed (9 bytes each, not 16-byte aligned: 400 bytes
+       less; the IPC vectors do not use them). Their (vector, stub) table is
+       read only by `init`, so it lives in `.init`, freed after boot. */
     .macro STUB vec, err
     .section .text.traps, "ax"
-    .balign 16
 trap_stub_\vec:
     .if \err == 0
     pushl $0
     .endif
     pushl $\vec
     jmp trap_common
-    .section .rodata.trap_table, "a"
+    .section .init.rodata.trap_table, "a"
     .long \vec, trap_stub_\vec
     .endm
 
-    .section .rodata.trap_table, "a"
+    .section .init.rodata.trap_table, "a"
     .balign 4
     .global trap_table
 trap_table:
@@ -43,7 +45,7 @@ trap_table:
     .irp v, 49,50,51,52,53,54,55,56,57
     STUB \v, 0
     .endr
-    .section .rodata.trap_table, "a"
+    .section .init.rodata.trap_table, "a"
     .global trap_table_end
 trap_table_end:
 
@@ -79,7 +81,7 @@ trap_return:
 #[cfg(not(feature = "mach"))]
 global_asm!(
     r#"
-    .section .rodata.trap_table_fast, "a"
+    .section .init.rodata.trap_table_fast, "a"
     .balign 4
     .global trap_table_fast
 trap_table_fast:
@@ -104,7 +106,7 @@ trap_stub_\vec:
     .endm
     STUB2 48
     STUB2 128
-    .section .rodata.trap_table_fast, "a"
+    .section .init.rodata.trap_table_fast, "a"
     .balign 4
     .global trap_table_fast
 trap_table_fast:
