@@ -987,28 +987,8 @@ pub fn run(opts: BenchOpts) -> Result<()> {
 
 /// The quick suite on all three systems under icount (in parallel), no
 /// files written; for `cargo xtask test`.
-#[allow(dead_code)] // until `cargo xtask test` calls it
 pub fn quick_results() -> Result<Vec<SystemResult>> {
     run_systems(&BenchOpts { quick: true, ..BenchOpts::default() })
-}
-
-/// `cargo xtask test`'s benchmark check: every benchmark must give a valid
-/// `BENCH` line on native Linux. L4 and Mach are reported, not required
-/// (use [`quick_results`] and [`SystemResult::check_complete`] to require them).
-#[allow(dead_code)] // until `cargo xtask test` calls it
-pub fn quick_check() -> Result<()> {
-    let results = quick_results()?;
-    for r in &results {
-        match r.check_complete() {
-            Ok(()) => eprintln!("[bench] quick check: {} complete", r.system.name()),
-            Err(e) if r.system != System::Native => {
-                eprintln!("[bench] quick check: {} not required yet: {}", r.system.name(), first_line(&format!("{e:#}")))
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    ensure!(results.iter().any(|r| r.system == System::Native), "native Linux did not run");
-    Ok(())
 }
 
 // ---------------------------------------------------------------- ipc
@@ -1346,15 +1326,6 @@ mod tests {
         let r = b.run_captured(Duration::from_secs(20), None).unwrap();
         let _ = std::fs::remove_file(&path);
         assert_eq!(r.exit, Exit::Status(42), "{}", r.stderr);
-    }
-
-    /// The benchmark part of `cargo xtask test` on its own (builds the
-    /// release images, boots the three systems; under a minute):
-    /// `cargo test -p xtask -- --ignored bench::tests::quick_check_passes --nocapture`
-    #[test]
-    #[ignore]
-    fn quick_check_passes() {
-        quick_check().unwrap();
     }
 
     #[test]

@@ -31,7 +31,6 @@ pub struct BuildOpts {
 #[derive(Clone, Debug)]
 pub struct Images {
     pub dir: PathBuf,
-    pub release: bool,
     /// The initrd holds Debian's busybox (an i686 program: run on pentium2).
     pub busybox: bool,
     /// The initrd holds the glibc-static hello world (/bin/hello-glibc).
@@ -130,7 +129,7 @@ pub fn build(opts: &BuildOpts) -> Result<Images> {
         }
     };
     let glibc_hello = opts.add.iter().any(|(_, g)| g == "/bin/hello-glibc");
-    let images = Images { dir: out, release: opts.release, busybox: busybox.is_some(), glibc_hello };
+    let images = Images { dir: out, busybox: busybox.is_some(), glibc_hello };
     write_initrd(&images, &linux, &opts.add, busybox.as_deref())?;
     let text = text_size(&images.kernel())?;
     eprintln!("[build] kernel .text: {} bytes ({:.1} KiB) -> {}", text, text as f64 / 1024.0, images.dir.display());

@@ -195,5 +195,17 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
     if suite.wanted("linux-mach::") {
         crate::linuxtest::system_tests(&mut suite, &images, true);
     }
+    // the benchmark harness on all three systems (quick plans: it proves that
+    // every benchmark runs and reports on each system; figures are not checked)
+    if suite.wanted("bench::") {
+        match crate::bench::quick_results() {
+            Ok(results) => {
+                for r in &results {
+                    suite.run(&format!("bench::quick-{}", r.system.name()), || r.check_complete());
+                }
+            }
+            Err(e) => suite.record("bench::quick", Err(format!("{e:#}"))),
+        }
+    }
     Ok(suite.finish())
 }
