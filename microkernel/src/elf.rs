@@ -83,11 +83,13 @@ impl<'a> Elf<'a> {
     }
 
     /// The loadable segments, in file order.
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn segments(&self) -> &[Segment] {
         &self.segments[..self.nsegments]
     }
 
     /// The bytes of a segment in the file (checked by `parse`).
+    #[cfg_attr(target_os = "none", link_section = ".init.text")]
     pub fn bytes(&self, s: &Segment) -> &'a [u8] {
         &self.data[s.offset as usize..(s.offset + s.filesz) as usize]
     }
