@@ -71,7 +71,7 @@ pub fn run() {
     // a second space running the same loop; its pager maps our pages
     let pager = crate::ktest::pager();
     let child = sys::thread_create(ThreadId::NIL, pager, me, 0, 200).expect("child");
-    sys::start(child, child_entry as usize as u32, crate::ktest::CHILD_STACK_TOP - 16).expect("start");
+    sys::start(child, child_entry as *const () as u32, crate::ktest::CHILD_STACK_TOP - 16).expect("start");
     let inter = measure(child) - overhead;
     println!("BENCH ipc inter-space round_trip={} one_way={}", inter, inter / 2);
     let _ = sys::space_delete(child);

@@ -278,7 +278,7 @@ struct Child {
 impl Child {
     fn start(f: fn(usize), arg: usize) -> Result<Child, String> {
         let tid = sys::thread_create(ThreadId::NIL, pager(), me(), 0, 200).map_err(|e| format!("create: {e:?}"))?;
-        sys::start(tid, child_entry as usize as u32, CHILD_STACK_TOP - 16).map_err(|e| format!("start: {e:?}"))?;
+        sys::start(tid, child_entry as *const () as u32, CHILD_STACK_TOP - 16).map_err(|e| format!("start: {e:?}"))?;
         let mut m = Msg { mr: [MsgTag::new(0, 2, 0).0, f as usize as u32, arg as u32, 0] };
         ipc::send(tid, &mut m, ms(2000)).map_err(|e| format!("send to child: {e:?}"))?;
         Ok(Child { tid })
@@ -652,7 +652,7 @@ fn exregs_read_set() -> TestResult {
         check!(st.flags & 0x200 != 0, "IF clear in user flags {:#x}", st.flags);
         // restart it in `redirected`, keeping its stack (a fresh call frame)
         let sp = (st.sp - 64) & !15;
-        sys::exchange_registers(t.tid, exreg::SET_IP | exreg::SET_SP | exreg::RESUME, sp, redirected as usize as u32, 0)
+        sys::exchange_registers(t.tid, exreg::SET_IP | exreg::SET_SP | exreg::RESUME, sp, redirected as *const () as u32, 0)
             .map_err(|e| format!("redirect: {e:?}"))?;
         sleep_ms(3);
         check!(SPIN.load(SeqCst) == 0xABCD, "redirected thread did not run (counter {:#x})", SPIN.load(SeqCst));
@@ -913,11 +913,11 @@ fn exceptions() -> TestResult {
     // a thread without a UTCB runs foreign code that raises exceptions
     let t = sys::thread_create(ThreadId::NIL, pager(), me(), tc::NO_UTCB, 200).map_err(|e| format!("create: {e:?}"))?;
     let r = (|| {
-        sys::start(t, ktest_foreign as usize as u32, 0).map_err(|e| format!("start: {e:?}"))?;
+        sys::start(t, ktest_foreign as *const () as u32, 0).map_err(|e| format!("start: {e:?}"))?;
         let (v, _, m) = get_exception(t)?;
         check!(v == 0x80 && m.word(exc::EAX) == 123, "int 0x80: vector {:#x} eax {}", v, m.word(exc::EAX));
         let at = m.word(exc::EIP);
-        check!(at == ktest_foreign as usize as u32 + 7, "int 0x80 eip {:#x} is not after the instruction", at);
+        check!(at == ktest_foreign as *const () as u32 + 7, "int 0x80 eip {:#x} is not after the instruction", at);
         exc_reply(t, &m, 456, 0)?;
         let (v, _, m) = get_exception(t)?;
         check!(v == 6, "ud2: vector {}", v);

@@ -106,9 +106,4 @@ impl Pages {
         }
         true
     }
-
-    pub fn free(&mut self, p: u32) {
-        self.in_use -= 1;
-        self.free.push(p);
-    }
 }

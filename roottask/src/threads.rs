@@ -43,8 +43,10 @@ impl Local {
     }
 }
 
-extern "C" fn entry(f: fn(usize), arg: usize, slot: u32) -> ! {
+extern "C" fn entry(f: usize, arg: usize, slot: u32) -> ! {
     thread_init(Utcb::at_slot(slot).my_id(), slot);
+    // SAFETY: `spawn` put the address of a `fn(usize)` of this image there.
+    let f: fn(usize) = unsafe { core::mem::transmute(f) };
     f(arg);
     // park instead of deleting ourselves: the creator kills the thread and
     // reuses the slot and stack
@@ -67,10 +69,10 @@ pub fn spawn(f: fn(usize), arg: usize, prio: u8) -> Result<Local, Error> {
     let mut stack = alloc::vec![0u8; STACK].into_boxed_slice();
     let top = stack.as_mut_ptr() as usize + STACK;
     // a cdecl call frame: return address, then the three arguments
-    let frame = [0u32, f as usize as u32, arg as u32, slot];
+    let frame = [0u32, f as *const () as u32, arg as u32, slot];
     let sp = top - 16 - 16;
     // SAFETY: the frame is written inside the new stack, which nothing else uses.
     unsafe { core::ptr::copy_nonoverlapping(frame.as_ptr(), sp as *mut u32, 4) };
-    sys::start(tid, entry as usize as u32, sp as u32)?;
+    sys::start(tid, entry as *const () as u32, sp as u32)?;
     Ok(Local { tid, slot, _stack: stack })
 }

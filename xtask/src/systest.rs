@@ -171,6 +171,9 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
                 // provides it on every CPU model); nothing else may use it
                 let allow_rdtsc = name == "roottask";
                 suite.run(&format!("i486::{label}::{name}"), || crate::isa::check(&p, allow_rdtsc));
+                if name.starts_with("microkernel") {
+                    suite.run(&format!("kernel::init-unreferenced::{label}::{name}"), || crate::initcheck::check(&p));
+                }
             }
         }
     }
@@ -190,6 +193,7 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
     suite.run("spec::qemu-replay-mach", || crate::spec::qemu_replay_on(&images, true, crate::spec::seed(), crate::spec::ops()));
     if suite.wanted("linux::") {
         crate::linuxtest::system_tests(&mut suite, &images, false);
+        crate::shelltest::tests(&mut suite, &images, false);
     }
     // sigma0, the roottask and the server run unmodified on the Mach-style kernel
     if suite.wanted("linux-mach::") {

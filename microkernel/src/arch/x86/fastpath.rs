@@ -13,11 +13,14 @@
 //! has a fast path of its own, or `trap_entry`). When it can, it also does
 //! the context switch itself (TLS set and selectors, address space, the
 //! I/O bitmap already in the TSS, FPU trap flag already set); otherwise it
-//! commits the IPC and lets the Rust switch finish. Only `ss` is trusted: the user's ds/es stay loaded, so every
-//! memory operand not based on esp carries an `ss:` prefix.
+//! commits the IPC and lets the Rust switch finish. Only `ss` is trusted:
+//! the user's ds/es stay loaded, so every memory operand not based on esp
+//! carries an `ss:` prefix.
 //!
 //! The executable specification checks that both paths agree (its QEMU
 //! replay goes through these entry points).
+// the Mach-style build has no fast path: only `init` remains
+#![cfg_attr(feature = "mach", allow(unused_imports, dead_code))]
 
 use super::gdt::{GDT, TSS};
 use super::{KERNEL, LAST, X86};
