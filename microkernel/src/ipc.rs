@@ -175,7 +175,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         if u + ty > MAX_MR || ty % 2 != 0 || (!t.has_utcb() && u + ty >= REG_MRS) {
             return Err(Error::MsgOverflow);
         }
-        for k in (u + 1..=u + ty).step_by(2) {
+        for k in (0..ty / 2).map(|i| u + 1 + 2 * i) {
             let item = MapItem::decode(self.smr(s, k), self.smr(s, k + 1)).ok_or(Error::MsgOverflow)?;
             self.check_fpage(self.t[s as usize].space, item.fpage)?;
         }
@@ -365,7 +365,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             Kind::Normal => Fpage::NIL,
             _ => Fpage::complete(l4_abi::msg::rights::RWX),
         };
-        for k in (u + 1..=u + ty).step_by(2) {
+        for k in (0..ty / 2).map(|i| u + 1 + 2 * i) {
             if let Some(item) = MapItem::decode(self.smr(s, k), self.smr(s, k + 1)) {
                 self.map_item(s, r, item, window)?;
             }
@@ -422,7 +422,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         let (u, ty) = (tag.untyped() as usize, tag.typed() as usize);
         if ty > 0 {
             let window = self.window(r, rkind);
-            for j in (u + 1..=u + ty).step_by(2) {
+            for j in (0..ty / 2).map(|i| u + 1 + 2 * i) {
                 if let Some(item) = MapItem::decode(m.words[j], m.words[j + 1]) {
                     if let Err(e) = self.map_item(s, r, item, window) {
                         self.kmsgs.free(k);
@@ -496,10 +496,10 @@ impl<'a, M: Machine> Kernel<'a, M> {
             return Ok(());
         }
         let (src, dst, size) = if f.size_log2() <= window.size_log2() {
-            let off = (item.send_base as u64 % window.size()) & !(f.size() - 1);
+            let off = (item.send_base as u64 & (window.size() - 1)) & !(f.size() - 1);
             (f.base() as u64, window.base() as u64 + off, f.size())
         } else {
-            let off = (item.send_base as u64 % f.size()) & !(window.size() - 1);
+            let off = (item.send_base as u64 & (f.size() - 1)) & !(window.size() - 1);
             (f.base() as u64 + off, window.base() as u64, window.size())
         };
         let (ss, rs) = (self.t[s as usize].space, self.t[r as usize].space);

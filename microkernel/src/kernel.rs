@@ -669,6 +669,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
 
     /// A pending interrupt `r` may receive now (from spec `from`).
     pub(crate) fn pending_irq_for(&self, r: Idx, from: ThreadId) -> Option<u32> {
+        if self.irq.pending == 0 {
+            return None;
+        }
         let id = self.t[r as usize].id;
         (0..16u32).find(|&irq| {
             self.irq.pending & 1 << irq != 0
