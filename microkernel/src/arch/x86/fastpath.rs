@@ -6,7 +6,10 @@
 //!   exception (then the one-word reply sets its eax: the system-call
 //!   return of a Linux process);
 //! - `trap_linux` (`int 0x80`): the exception IPC of a Linux system call to
-//!   the thread's exception handler, which already waits for it.
+//!   the thread's exception handler, which already waits for it;
+//! - `trap_pf` (#PF from user mode): the page-fault IPC to the thread's
+//!   pager, which already waits for it (the pager's reply, with its map
+//!   item, takes the general path).
 //!
 //! Each checks every condition under which the result could differ from the
 //! general path and otherwise falls back to it (the Rust `ipc_entry`, which
@@ -313,6 +316,71 @@ trap_linux:
 
 91: /* a Linux system call the general path handles */
     jmp trap_saved
+
+    .balign 16
+    .global trap_pf
+trap_pf:
+    /* the CPU pushed the error code */
+    pushl $14
+    pushal
+    testb $3, {f_cs}(%esp)                 /* from user mode (else esp is not a TCB) */
+    jz 92f
+    cmpl $0, %ss:{kernel}+{k_summary}
+    jne 92f
+    cmpl $0, %ss:{kernel}+{k_irq}
+    jne 92f
+    cmpw $0xFFFF, %ss:{kernel}+{k_donee}
+    jne 92f
+    movl {t_pager}(%esp), %eax             /* the pager */
+    movl %eax, %edx
+    shrl $14, %edx
+    subl $32, %edx
+    cmpl %ss:TCB_COUNT, %edx
+    jae 92f
+    imull ${tcb_size}, %edx, %ebx
+    addl %ss:TCB_BASE, %ebx
+    cmpl %eax, %ss:{t_id}(%ebx)
+    jne 92f
+    cmpl $0x0004, %ss:{t_state}(%ebx)      /* waits in an ordinary receive */
+    jne 92f
+    movl %ss:{t_partner}(%ebx), %esi
+    cmpl $-1, %esi
+    je 1f
+    cmpl {t_id}(%esp), %esi
+    jne 92f
+1:  movl %ss:{t_deadline}(%ebx), %esi
+    orl %ss:{t_deadline}+4(%ebx), %esi
+    jnz 92f
+    /* the fault, as the general path records it */
+    movl %cr2, %ecx
+    movl %ecx, {t_faddr}(%esp)
+    movl ${acc_r}, %edi
+    testb $2, {f_error}(%esp)
+    jz 2f
+    movl ${acc_w}, %edi
+2:  movl %edi, {t_facc}(%esp)
+    /* the message: tag, fault address, eip */
+    orl ${pf_label}, %edi
+    shll $16, %edi
+    orl ${pf_words}, %edi
+    movl %edi, %ss:{f_esi}(%ebx)
+    movl %ecx, %ss:{f_ebx}(%ebx)
+    movl {f_eip}(%esp), %esi
+    movl %esi, %ss:{f_ebp}(%ebx)
+    movl {t_id}(%esp), %esi
+    movl %esi, %ss:{f_eax}(%ebx)
+    movl $0, %ss:{f_ecx}(%ebx)
+    movb $2, %ss:{t_state}(%ebx)           /* Ready */
+    /* the faulting thread waits for the pager's reply */
+    movl %eax, {t_partner}(%esp)
+    movl %eax, {t_recv_from}(%esp)
+    movw $0, {t_recv_to}(%esp)
+    movw $0x0104, {t_state}(%esp)          /* RecvBlocked, kind PageFault */
+    movw %dx, %ss:{kernel}+{k_current}
+    jmp 80b
+
+92: /* kernel mode, or a fault the general path handles */
+    jmp trap_saved
 "#,
     f_eax = const offset_of!(UserFrame, eax),
     f_ebx = const offset_of!(UserFrame, ebx),
@@ -324,6 +392,8 @@ trap_linux:
     f_eip = const offset_of!(UserFrame, eip),
     f_uesp = const offset_of!(UserFrame, esp),
     f_eflags = const offset_of!(UserFrame, eflags),
+    f_cs = const offset_of!(UserFrame, cs),
+    f_error = const offset_of!(UserFrame, error),
     frame_size = const size_of::<UserFrame>(),
     tcb_size = const size_of::<Tcb>(),
     t_id = const offset_of!(Tcb, id),
@@ -331,6 +401,9 @@ trap_linux:
     t_slot = const offset_of!(Tcb, utcb_slot),
     t_utcb = const offset_of!(Tcb, utcb_pfn),
     t_exc = const offset_of!(Tcb, exc_handler),
+    t_pager = const offset_of!(Tcb, pager),
+    t_faddr = const offset_of!(Tcb, fault_addr),
+    t_facc = const offset_of!(Tcb, fault_access),
     t_partner = const offset_of!(Tcb, partner),
     t_recv_from = const offset_of!(Tcb, recv_from),
     t_recv_to = const offset_of!(Tcb, recv_timeout),
@@ -367,6 +440,10 @@ trap_linux:
     no_iomap = const super::gdt::NO_IOMAP,
     gdt = sym GDT,
     exc_tag = const EXC_TAG,
+    acc_r = const l4_abi::msg::rights::R,
+    acc_w = const l4_abi::msg::rights::W,
+    pf_label = const label::PAGE_FAULT,
+    pf_words = const l4_abi::msg::pf::WORDS,
     mr4 = const KERNEL_BASE as usize + (utcb::MR + l4_abi::msg::REG_MRS) * 4,
     uds = const l4_abi::layout::sel::USER_DS,
     options(att_syntax)

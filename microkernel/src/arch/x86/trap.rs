@@ -85,6 +85,7 @@ global_asm!(
     .balign 4
     .global trap_table_fast
 trap_table_fast:
+    .long 14, trap_pf
     .long 48, trap_ipc
     .long 128, trap_linux
     .global trap_table_fast_end
