@@ -112,6 +112,10 @@ pub struct Kernel<'a, M: Machine> {
     pub kip: u32,
     master_pd: u32,
     free_thread: Idx,
+    /// One past the highest thread slot and space ever used: scans over
+    /// all threads or spaces stop there.
+    threads_end: Idx,
+    spaces_end: u16,
     free_threads: u32,
     free_space: u16,
     free_spaces: u32,
@@ -160,6 +164,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
             kip,
             master_pd,
             free_thread: if nt > 0 { 0 } else { NONE },
+            threads_end: 0,
+            spaces_end: 0,
             free_threads: nt as u32,
             free_space: if ns > 0 { 0 } else { NO_SPACE },
             free_spaces: ns as u32,
@@ -237,6 +243,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         self.free_space = self.spaces[s as usize].next_free;
         self.free_spaces -= 1;
+        self.spaces_end = self.spaces_end.max(s + 1);
         self.spaces[s as usize] = Space { pd, owner, ..Space::default() };
         Ok(s)
     }
@@ -258,7 +265,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             self.pool.free(self.spaces[s as usize].io_pfn);
             self.io_gen = self.io_gen.wrapping_add(1);
         }
-        for other in self.spaces.iter_mut() {
+        for other in self.spaces[..self.spaces_end as usize].iter_mut() {
             if other.owner == s {
                 other.owner = NO_SPACE;
             }
@@ -293,6 +300,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         self.free_thread = self.t[i as usize].rq_next;
         self.free_threads -= 1;
+        self.threads_end = self.threads_end.max(i + 1);
         let old = self.t[i as usize].id.version();
         let version = if old >= ThreadId::VERSION_MASK { 1 } else { old + 1 };
         let id = id_of(i, version);
@@ -321,9 +329,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
             ..Tcb::default()
         };
         if has_utcb {
-            let f = self.m.frame(utcb_pfn);
-            f.fill(0);
-            f[utcb::MY_ID] = id.0;
+            self.m.zero_words(utcb_pfn, 0, crate::machine::FRAME_WORDS);
+            self.m.frame(utcb_pfn)[utcb::MY_ID] = id.0;
         }
         self.spaces[s as usize].threads += 1;
         Ok(i)
@@ -358,9 +365,9 @@ impl<'a, M: Machine> Kernel<'a, M> {
             self.wake(snd);
         }
         // receivers waiting for it by name
-        for j in 0..self.t.len() as Idx {
+        for j in 0..self.threads_end {
             let t = &self.t[j as usize];
-            if t.state == State::RecvBlocked && t.partner == id {
+            if t.partner == id && t.state == State::RecvBlocked {
                 self.timeout_remove(j);
                 self.complete(j, ThreadId::NIL, Some(Error::RecvCanceled));
                 self.wake(j);
@@ -780,8 +787,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
             return Err(Error::NoPermission);
         }
         if whole_space {
-            for j in 0..self.t.len() as Idx {
-                if self.t[j as usize].is_live() && self.t[j as usize].space == s {
+            for j in 0..self.threads_end {
+                if self.t[j as usize].space == s && self.t[j as usize].is_live() {
                     self.delete_thread(j);
                 }
             }
@@ -1004,7 +1011,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         let s = self.tspace(i) as usize;
         if self.spaces[s].io_pfn == 0 {
             let pfn = self.pool.alloc().ok_or(Error::NoMemory)?;
-            self.m.frame(pfn).fill(0);
+            self.m.zero_words(pfn, 0, crate::machine::FRAME_WORDS);
             self.spaces[s].io_pfn = pfn;
         }
         let bm = self.m.frame(self.spaces[s].io_pfn);

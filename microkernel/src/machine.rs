@@ -12,6 +12,11 @@ pub trait Machine {
     fn frame(&mut self, pfn: u32) -> &mut [u32; FRAME_WORDS];
     /// Copy `n` words between two different frames.
     fn copy_words(&mut self, src_pfn: u32, src_word: usize, dst_pfn: u32, dst_word: usize, n: usize);
+    /// Zero words `start..start + n` of a frame (the x86 layer uses a
+    /// string instruction; fresh page tables and UTCBs are zeroed often).
+    fn zero_words(&mut self, pfn: u32, start: usize, n: usize) {
+        self.frame(pfn)[start..start + n].fill(0);
+    }
     /// A page-table entry of the space whose page directory is `pd_pfn`
     /// changed at `vaddr` (removed or with fewer rights): flush it if that
     /// space is loaded.
@@ -25,12 +30,5 @@ pub trait Machine {
     fn exit(&mut self, status: u32);
 }
 
-/// `core::fmt` adapter that writes to the machine console.
+/// The machine console as a `kprint::Out`.
 pub struct Console<'m, M: Machine>(pub &'m mut M);
-
-impl<M: Machine> core::fmt::Write for Console<'_, M> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        self.0.console(s.as_bytes());
-        Ok(())
-    }
-}

@@ -3,7 +3,7 @@
 //! master directory's (identical and static after boot); the top page table
 //! of user space holds the KIP and the UTCBs.
 
-use crate::machine::Machine;
+use crate::machine::{Machine, FRAME_WORDS};
 use crate::pool::Pool;
 use crate::pte;
 use l4_abi::layout::{KERNEL_BASE, RESERVED_BASE};
@@ -67,7 +67,7 @@ pub fn set<M: Machine>(m: &mut M, pool: &mut Pool, pd: u32, va: u32, entry: u32)
     let mut pde = m.frame(pd)[pdi];
     if !pte::is_present(pde) {
         let pt = pool.alloc()?;
-        m.frame(pt).fill(0);
+        m.zero_words(pt, 0, FRAME_WORDS);
         pde = pte::user_table(pt);
         m.frame(pd)[pdi] = pde;
     }
@@ -90,27 +90,32 @@ pub fn clear<M: Machine>(m: &mut M, pd: u32, va: u32) -> u32 {
 /// A fresh page directory: user half empty, kernel half from `master`.
 pub fn new_pd<M: Machine>(m: &mut M, pool: &mut Pool, master: u32) -> Option<u32> {
     let pd = pool.alloc()?;
-    m.frame(pd)[..KERNEL_PDE].fill(0);
+    m.zero_words(pd, 0, KERNEL_PDE);
     m.copy_words(master, KERNEL_PDE, pd, KERNEL_PDE, 1024 - KERNEL_PDE);
     Some(pd)
 }
 
 /// Call `f(va, entry)` for every present user entry below the reserved area.
+/// (Absent entries are skipped with tight scans: an exiting process has a
+/// few page tables, mostly empty, and this runs for every one.)
 pub fn for_each_user_page<M: Machine>(m: &mut M, pd: u32, mut f: impl FnMut(&mut M, u32, u32)) {
-    for pdi in 0..=pte::pd_index(RESERVED_BASE - 1) {
-        let pde = m.frame(pd)[pdi];
-        if !pte::is_present(pde) {
-            continue;
+    const LAST_PDE: usize = pte::pd_index(RESERVED_BASE - 1);
+    const LAST_END: usize = pte::pt_index(RESERVED_BASE - 1) + 1;
+    let mut pdi = 0;
+    while let Some(k) = m.frame(pd)[pdi..=LAST_PDE].iter().position(|&e| pte::is_present(e)) {
+        pdi += k;
+        let pt = pte::pfn(m.frame(pd)[pdi]);
+        let end = if pdi == LAST_PDE { LAST_END } else { FRAME_WORDS };
+        let mut pti = 0;
+        while let Some(k) = m.frame(pt)[pti..end].iter().position(|&e| pte::is_present(e)) {
+            pti += k;
+            let e = m.frame(pt)[pti];
+            f(m, (pdi as u32) << 22 | (pti as u32) << 12, e);
+            pti += 1;
         }
-        for pti in 0..1024 {
-            let va = (pdi as u32) << 22 | (pti as u32) << 12;
-            if va >= RESERVED_BASE {
-                break;
-            }
-            let e = m.frame(pte::pfn(pde))[pti];
-            if pte::is_present(e) {
-                f(m, va, e);
-            }
+        pdi += 1;
+        if pdi > LAST_PDE {
+            break;
         }
     }
 }
@@ -118,11 +123,44 @@ pub fn for_each_user_page<M: Machine>(m: &mut M, pd: u32, mut f: impl FnMut(&mut
 /// Free all page tables of the user half and the directory itself. The
 /// caller has removed every mapping first.
 pub fn free_tables<M: Machine>(m: &mut M, pool: &mut Pool, pd: u32) {
-    for pdi in 0..KERNEL_PDE {
-        let pde = m.frame(pd)[pdi];
-        if pte::is_present(pde) {
-            pool.free(pte::pfn(pde));
-        }
+    let mut pdi = 0;
+    while let Some(k) = m.frame(pd)[pdi..KERNEL_PDE].iter().position(|&e| pte::is_present(e)) {
+        pdi += k;
+        pool.free(pte::pfn(m.frame(pd)[pdi]));
+        pdi += 1;
     }
     pool.free(pd);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hostmachine::HostMachine;
+
+    #[test]
+    fn walks_present_user_pages_and_frees_tables() {
+        let mut m = HostMachine::new(100, 16);
+        let mut store = [0u32; 16];
+        let mut pool = Pool::new(&mut store);
+        for pfn in 101..116 {
+            assert!(pool.add(pfn));
+        }
+        let master = 100;
+        let pd = new_pd(&mut m, &mut pool, master).unwrap();
+        // the first page, pages at both ends of a table, the last user page
+        // below the reserved area, and a UTCB page (not a user page)
+        let vas = [0x0000_0000, 0x0800_0000, 0x083F_F000, 0x4000_0000, RESERVED_BASE - 0x1000];
+        for (i, &va) in vas.iter().enumerate() {
+            set(&mut m, &mut pool, pd, va, pte::user_page(50 + i as u32, 6)).unwrap();
+        }
+        set(&mut m, &mut pool, pd, RESERVED_BASE, pte::user_page(60, 6)).unwrap();
+        let mut seen = vec![];
+        for_each_user_page(&mut m, pd, |_, va, e| seen.push((va, pte::pfn(e))));
+        let want: Vec<_> = vas.iter().enumerate().map(|(i, &va)| (va, 50 + i as u32)).collect();
+        assert_eq!(seen, want);
+        let before = pool.available();
+        free_tables(&mut m, &mut pool, pd);
+        // four page tables (0x000, 0x020, 0x100, 0x2FF) and the directory
+        assert_eq!(pool.available(), before + 5);
+    }
 }

@@ -41,12 +41,32 @@ impl Machine for X86 {
         unsafe { &mut *(phys_to_virt(pfn << 12) as *mut [u32; FRAME_WORDS]) }
     }
     fn copy_words(&mut self, s: u32, sw: usize, d: u32, dw: usize, n: usize) {
-        // SAFETY: two distinct owned frames; ranges checked by the caller
-        // to lie inside the frames.
+        assert!(sw + n <= FRAME_WORDS && dw + n <= FRAME_WORDS);
+        let src = phys_to_virt(s << 12) + sw * 4;
+        let dst = phys_to_virt(d << 12) + dw * 4;
+        // SAFETY: two distinct owned frames in the direct map, the ranges
+        // inside them (checked above); the direction flag is clear in the
+        // kernel (the entry path does `cld`).
         unsafe {
-            let src = (phys_to_virt(s << 12) as *const u32).add(sw);
-            let dst = (phys_to_virt(d << 12) as *mut u32).add(dw);
-            core::ptr::copy_nonoverlapping(src, dst, n);
+            // (esi is LLVM's, so it is swapped in and restored by hand)
+            core::arch::asm!(
+                "xchg {s}, esi",
+                "rep movsd",
+                "mov esi, {s}",
+                s = inout(reg) src => _,
+                inout("edi") dst => _,
+                inout("ecx") n => _,
+                options(nostack, preserves_flags)
+            );
+        }
+    }
+    fn zero_words(&mut self, pfn: u32, start: usize, n: usize) {
+        assert!(start + n <= FRAME_WORDS);
+        let dst = phys_to_virt(pfn << 12) + start * 4;
+        // SAFETY: an owned frame in the direct map, the range inside it
+        // (checked above); the direction flag is clear in the kernel.
+        unsafe {
+            core::arch::asm!("rep stosd", inout("edi") dst => _, inout("ecx") n => _, in("eax") 0, options(nostack, preserves_flags));
         }
     }
     #[inline]
