@@ -17,6 +17,11 @@ pub trait Machine {
     fn zero_words(&mut self, pfn: u32, start: usize, n: usize) {
         self.frame(pfn)[start..start + n].fill(0);
     }
+    /// The first non-zero word of a frame in `start..end` (page tables are
+    /// mostly zero; the x86 layer scans with `repe scasd`).
+    fn find_nonzero(&mut self, pfn: u32, start: usize, end: usize) -> Option<usize> {
+        self.frame(pfn)[start..end].iter().position(|&w| w != 0).map(|k| start + k)
+    }
     /// A page-table entry of the space whose page directory is `pd_pfn`
     /// changed at `vaddr` (removed or with fewer rights): flush it if that
     /// space is loaded.

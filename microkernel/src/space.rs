@@ -102,20 +102,21 @@ pub fn for_each_user_page<M: Machine>(m: &mut M, pd: u32, mut f: impl FnMut(&mut
     const LAST_PDE: usize = pte::pd_index(RESERVED_BASE - 1);
     const LAST_END: usize = pte::pt_index(RESERVED_BASE - 1) + 1;
     let mut pdi = 0;
-    while let Some(k) = m.frame(pd)[pdi..=LAST_PDE].iter().position(|&e| pte::is_present(e)) {
-        pdi += k;
-        let pt = pte::pfn(m.frame(pd)[pdi]);
-        let end = if pdi == LAST_PDE { LAST_END } else { FRAME_WORDS };
-        let mut pti = 0;
-        while let Some(k) = m.frame(pt)[pti..end].iter().position(|&e| pte::is_present(e)) {
-            pti += k;
-            let e = m.frame(pt)[pti];
-            f(m, (pdi as u32) << 22 | (pti as u32) << 12, e);
-            pti += 1;
+    while let Some(d) = m.find_nonzero(pd, pdi, LAST_PDE + 1) {
+        let pde = m.frame(pd)[d];
+        pdi = d + 1;
+        if !pte::is_present(pde) {
+            continue;
         }
-        pdi += 1;
-        if pdi > LAST_PDE {
-            break;
+        let pt = pte::pfn(pde);
+        let end = if d == LAST_PDE { LAST_END } else { FRAME_WORDS };
+        let mut pti = 0;
+        while let Some(k) = m.find_nonzero(pt, pti, end) {
+            let e = m.frame(pt)[k];
+            pti = k + 1;
+            if pte::is_present(e) {
+                f(m, (d as u32) << 22 | (k as u32) << 12, e);
+            }
         }
     }
 }
@@ -124,10 +125,12 @@ pub fn for_each_user_page<M: Machine>(m: &mut M, pd: u32, mut f: impl FnMut(&mut
 /// caller has removed every mapping first.
 pub fn free_tables<M: Machine>(m: &mut M, pool: &mut Pool, pd: u32) {
     let mut pdi = 0;
-    while let Some(k) = m.frame(pd)[pdi..KERNEL_PDE].iter().position(|&e| pte::is_present(e)) {
-        pdi += k;
-        pool.free(pte::pfn(m.frame(pd)[pdi]));
-        pdi += 1;
+    while let Some(d) = m.find_nonzero(pd, pdi, KERNEL_PDE) {
+        let pde = m.frame(pd)[d];
+        if pte::is_present(pde) {
+            pool.free(pte::pfn(pde));
+        }
+        pdi = d + 1;
     }
     pool.free(pd);
 }

@@ -60,6 +60,33 @@ impl Machine for X86 {
             );
         }
     }
+    fn find_nonzero(&mut self, pfn: u32, start: usize, end: usize) -> Option<usize> {
+        assert!(start <= end && end <= FRAME_WORDS);
+        if start == end {
+            return None;
+        }
+        let base = phys_to_virt(pfn << 12);
+        let (left, last): (usize, u32);
+        // SAFETY: reads inside an owned frame in the direct map (checked
+        // above); the direction flag is clear in the kernel.
+        unsafe {
+            core::arch::asm!(
+                "repe scasd",
+                "mov {last}, [edi - 4]",
+                last = out(reg) last,
+                inout("edi") base + start * 4 => _,
+                inout("ecx") end - start => left,
+                in("eax") 0,
+                options(nostack, readonly)
+            );
+        }
+        // the scan stops after the first non-zero word or at the end
+        if last == 0 {
+            None
+        } else {
+            Some(end - left - 1)
+        }
+    }
     fn zero_words(&mut self, pfn: u32, start: usize, n: usize) {
         assert!(start + n <= FRAME_WORDS);
         let dst = phys_to_virt(pfn << 12) + start * 4;
