@@ -16,12 +16,21 @@ use l4_abi::layout::USER_MAP_END;
 use l4_abi::msg::{exc, label, pf, MapItem, MsgTag, MAX_MR, REG_MRS};
 use l4_abi::{utcb, Error, Fpage, ThreadId, Timeout};
 
+/// What [`Kernel::ipc_fastpath`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fast {
+    /// Nothing: take the general path.
+    No,
+    /// The IPC is done and `current` is the partner: switch to it.
+    Switch,
+    /// The IPC is done; the scheduler picks the next thread.
+    Dispatch,
+}
+
 impl<'a, M: Machine> Kernel<'a, M> {
-    /// The `ipc` system call of thread `c`.
+    /// The `ipc` system call of thread `c`, general path (the entry tries
+    /// [`Self::ipc_fastpath`] first).
     pub(crate) fn sys_ipc(&mut self, c: Idx) {
-        if !cfg!(feature = "mach") && self.ipc_fast(c) {
-            return;
-        }
         let f = &self.t[c as usize].frame;
         let (to, from) = (ThreadId(f.eax), ThreadId(f.ecx));
         let (st, rt) = Timeout::unpack(f.edx);
@@ -29,15 +38,103 @@ impl<'a, M: Machine> Kernel<'a, M> {
         self.ipc(c, to, from, st, rt);
     }
 
-    /// The common case in a few steps: a call or reply-and-wait with a short
-    /// untyped message (registers only) to a thread that already waits for
-    /// it, where the caller then blocks and the partner may run at once.
-    /// The result is exactly what the general path would produce; anything
-    /// unusual returns false and takes the general path.
-    /// The fast path as an entry point of its own: the IPC vector's stub
-    /// calls it first (thread `c` is the caller).
-    pub fn ipc_fastpath(&mut self, c: Idx) -> bool {
-        !cfg!(feature = "mach") && self.t[c as usize].has_utcb() && self.ipc_fast(c)
+    /// The common cases in a few steps, tried by the IPC entry before the
+    /// general path: a call or reply-and-wait with a short untyped message
+    /// (registers only) to a thread that already waits for it, or the reply
+    /// with one map item to a thread waiting for its page fault, where the
+    /// caller then blocks and the partner may run at once. The result is
+    /// exactly what the general path would produce; anything unusual
+    /// returns `Fast::No` (nothing done) and takes the general path.
+    pub fn ipc_fastpath(&mut self, c: Idx) -> Fast {
+        if cfg!(feature = "mach") || !self.t[c as usize].has_utcb() {
+            return Fast::No;
+        }
+        if self.ipc_fast(c) {
+            return Fast::Switch;
+        }
+        self.ipc_fast_map(c)
+    }
+
+    /// The blocking conditions of both fast paths for caller `c` sending to
+    /// `d` (which waits for it) and then receiving from `from`.
+    #[inline(always)]
+    fn fast_may_block(&self, c: Idx, d: Idx, from: ThreadId, edx: u32) -> bool {
+        let ct = &self.t[c as usize];
+        let cid = ct.id;
+        // our receive phase must block: nothing queued for us, no interrupt
+        // pending or to acknowledge, and not a receive from ourselves
+        if ct.sq_head != NONE || self.irq.pending | self.irq.in_service != 0 {
+            return false;
+        }
+        if from != self.t[d as usize].id && !from.is_any() && (from == cid || self.lookup(from).is_none()) {
+            return false;
+        }
+        // the partner must be allowed to run now, and we must wait
+        !self.rq.highest().is_some_and(|b| b > self.t[d as usize].prio) && !Timeout(edx as u16).is_zero()
+    }
+
+    /// The caller of a fast path blocks in its receive phase and `d` runs.
+    #[inline(always)]
+    fn fast_commit(&mut self, c: Idx, d: Idx, from: ThreadId, edx: u32) {
+        let rt = Timeout(edx as u16);
+        let dt = &mut self.t[d as usize];
+        dt.state = State::Ready;
+        dt.kind = Kind::Normal;
+        let ct = &mut self.t[c as usize];
+        ct.kind = Kind::Normal;
+        ct.recv_from = from;
+        ct.recv_timeout = rt;
+        ct.state = State::RecvBlocked;
+        ct.partner = from;
+        self.timeout_add(c, rt);
+        self.current = d;
+        // what the skipped dispatch does on a switch: a donation ends when
+        // another thread runs
+        if self.donee != d {
+            self.donee = NONE;
+        }
+    }
+
+    /// A pager's reply to a page fault: one map item of one page
+    /// (registers only). On success the faulting thread runs at once; if
+    /// the mapping fails for want of memory, the rest is what the general
+    /// path does (the caller gets the error, the faulter is woken to fault
+    /// again) and the scheduler decides (`Fast::Dispatch`).
+    fn ipc_fast_map(&mut self, c: Idx) -> Fast {
+        let f = &self.t[c as usize].frame;
+        let (tag, to, from, edx) = (MsgTag(f.esi), ThreadId(f.eax), ThreadId(f.ecx), f.edx);
+        if tag.0 & 0xFFFF != MsgTag::new(0, 0, 2).0 || from.is_nil() {
+            return Fast::No;
+        }
+        let Some(item) = MapItem::decode(f.ebx, f.ebp) else { return Fast::No };
+        if item.fpage.size_log2() != 12 || self.check_fpage(self.t[c as usize].space, item.fpage).is_err() {
+            return Fast::No;
+        }
+        let Some(d) = self.lookup(to) else { return Fast::No };
+        let dt = &self.t[d as usize];
+        let cid = self.t[c as usize].id;
+        if d == c
+            || dt.state != State::RecvBlocked
+            || dt.kind != Kind::PageFault
+            || dt.halted
+            || dt.raise
+            || dt.partner != cid
+            || !self.fast_may_block(c, d, from, edx)
+        {
+            return Fast::No;
+        }
+        self.timeout_remove(d);
+        if let Err(e) = self.map_item(c, d, item, Fpage::complete(l4_abi::msg::rights::RWX)) {
+            let ct = &mut self.t[c as usize];
+            ct.kind = Kind::Normal;
+            ct.recv_from = from;
+            ct.recv_timeout = Timeout(edx as u16);
+            self.wake(d);
+            self.complete(c, ThreadId::NIL, Some(e));
+            return Fast::Dispatch;
+        }
+        self.fast_commit(c, d, from, edx);
+        Fast::Switch
     }
 
     #[inline(always)]
@@ -50,8 +147,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         let Some(d) = self.lookup(to) else { return false };
         let dt = &self.t[d as usize];
-        let ct = &self.t[c as usize];
-        let cid = ct.id;
+        let cid = self.t[c as usize].id;
         if d == c
             || dt.state != State::RecvBlocked
             || dt.kind != Kind::Normal
@@ -60,23 +156,8 @@ impl<'a, M: Machine> Kernel<'a, M> {
             // the thread, which this path skips
             || dt.raise
             || !(dt.partner.is_any() || dt.partner == cid)
+            || !self.fast_may_block(c, d, from, edx)
         {
-            return false;
-        }
-        // our receive phase must block: nothing queued for us, no interrupt
-        // pending or to acknowledge, and not a receive from ourselves
-        if ct.sq_head != NONE || self.irq.pending | self.irq.in_service != 0 {
-            return false;
-        }
-        if from != to && !from.is_any() && (from == cid || self.lookup(from).is_none()) {
-            return false;
-        }
-        // the partner must be allowed to run now
-        if self.rq.highest().is_some_and(|b| b > dt.prio) {
-            return false;
-        }
-        let rt = Timeout(edx as u16);
-        if rt.is_zero() {
             return false;
         }
         let f = &self.t[c as usize].frame;
@@ -98,20 +179,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         }
         dt.frame.eax = cid.0;
         dt.frame.ecx = 0;
-        dt.state = State::Ready;
-        let ct = &mut self.t[c as usize];
-        ct.kind = Kind::Normal;
-        ct.recv_from = from;
-        ct.recv_timeout = rt;
-        ct.state = State::RecvBlocked;
-        ct.partner = from;
-        self.timeout_add(c, rt);
-        self.current = d;
-        // what the skipped dispatch does on a switch: a donation ends when
-        // another thread runs
-        if self.donee != d {
-            self.donee = NONE;
-        }
+        self.fast_commit(c, d, from, edx);
         true
     }
 

@@ -8,6 +8,7 @@ use crate::state::Limits;
 use l4_abi::msg::REG_MRS;
 use l4_abi::{utcb, ThreadId};
 use microkernel::hostmachine::HostMachine;
+use microkernel::ipc::Fast;
 use microkernel::kernel::{Kernel, Tables};
 use microkernel::machine::Machine;
 use microkernel::mapdb::Node;
@@ -239,12 +240,15 @@ impl<'a> Harness<'a> {
                 // the IPC vector's entry tries the fast path first and, if it
                 // took it, switches to the partner without a dispatch (as the
                 // architecture layer's `ipc_entry` does)
-                if vector == l4_abi::syscall::IPC && self.k.ipc_fastpath(c) {
+                let fast = if vector == l4_abi::syscall::IPC { self.k.ipc_fastpath(c) } else { Fast::No };
+                if fast == Fast::Switch {
                     let next = self.k.current;
                     self.settle(Some(next), &mut out);
                     return (out, None);
                 }
-                self.k.syscall(vector);
+                if fast == Fast::No {
+                    self.k.syscall(vector);
+                }
                 if let Some(status) = self.k.m.exited.take() {
                     out.push(Record::Exit(status));
                 }

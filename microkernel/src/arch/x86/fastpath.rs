@@ -150,10 +150,18 @@ trap_ipc:
     pushl %eax
     cld
     call ipc_entry
+    testl %eax, %eax
+    jz 95f
     movl %eax, %esp
     popal
     addl $8, %esp
     iretl
+95: /* the Rust fast path made the partner current: switch here */
+    popl %esp                              /* the caller's TCB */
+    movzwl %ss:{kernel}+{k_current}, %edx
+    imull ${tcb_size}, %edx, %ebx
+    addl %ss:TCB_BASE, %ebx
+    jmp 80f
 
     .balign 16
     .global trap_linux

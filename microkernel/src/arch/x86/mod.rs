@@ -252,13 +252,16 @@ extern "C" fn trap_entry(frame: *mut UserFrame) -> *mut UserFrame {
 
 /// Entry of the IPC system call.
 #[no_mangle]
+/// Returns the frame to resume, or null when a fast path made the partner
+/// current: the assembly then switches to it (`fastpath.rs`).
 extern "C" fn ipc_entry(_frame: *mut UserFrame) -> *mut UserFrame {
     let k = kernel();
     let c = k.current;
-    if k.ipc_fastpath(c) {
-        return switch_to(k.current);
+    match k.ipc_fastpath(c) {
+        crate::ipc::Fast::Switch => return core::ptr::null_mut(),
+        crate::ipc::Fast::Dispatch => {}
+        crate::ipc::Fast::No => k.syscall(l4_abi::syscall::IPC),
     }
-    k.syscall(l4_abi::syscall::IPC);
     next_frame()
 }
 
