@@ -64,6 +64,10 @@ impl TlsSets {
             None => TLS_UNIQUE,
         }
     }
+    /// Was `id` just given its descriptors (not shared with anyone)?
+    pub fn is_new(&self, id: u16) -> bool {
+        id != 0 && id != TLS_UNIQUE && self.refs[id as usize] == 1
+    }
     pub fn release(&mut self, id: u16) {
         if id != 0 && id != TLS_UNIQUE {
             self.refs[id as usize] -= 1;
@@ -125,8 +129,11 @@ pub struct Kernel<'a, M: Machine> {
     /// Interrupts raised but not yet delivered, and delivered but not yet
     /// acknowledged (one word, so the fast path tests both at once).
     pub(crate) irq: Irqs,
-    /// Bumped whenever an I/O bitmap changes (the arch layer reloads).
-    pub io_gen: u32,
+    /// Bumped whenever something the context switch caches may have gone
+    /// stale: an I/O bitmap changed, or a TLS set id was given other
+    /// descriptors (the arch layer then reloads the TSS bitmap and the
+    /// GDT's TLS entries).
+    pub switch_gen: u32,
     pub sigma0: ThreadId,
     pub roottask: ThreadId,
     /// Kernel message buffers (Mach build).
@@ -172,7 +179,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
             timeouts: NONE,
             irq_handler: [ThreadId::NIL; 16],
             irq: Irqs { pending: 0, in_service: 0 },
-            io_gen: 0,
+            switch_gen: 0,
             sigma0: ThreadId::NIL,
             roottask: ThreadId::NIL,
             kmsgs: crate::mach::Kmsgs::new(kmsgs),
@@ -263,7 +270,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
         space::free_tables(&mut self.m, &mut self.pool, pd);
         if self.spaces[s as usize].io_pfn != 0 {
             self.pool.free(self.spaces[s as usize].io_pfn);
-            self.io_gen = self.io_gen.wrapping_add(1);
+            self.switch_gen = self.switch_gen.wrapping_add(1);
         }
         for other in self.spaces[..self.spaces_end as usize].iter_mut() {
             if other.owner == s {
@@ -1023,7 +1030,7 @@ impl<'a, M: Machine> Kernel<'a, M> {
                 bm[w] &= !(1 << b);
             }
         }
-        self.io_gen = self.io_gen.wrapping_add(1);
+        self.switch_gen = self.switch_gen.wrapping_add(1);
         Ok(())
     }
 
@@ -1047,7 +1054,13 @@ impl<'a, M: Machine> Kernel<'a, M> {
         t.tls_dirty = true;
         let (old, set) = (t.tls_id, t.tls);
         self.tls_sets.release(old);
-        self.t[i as usize].tls_id = self.tls_sets.intern(&set);
+        let id = self.tls_sets.intern(&set);
+        self.t[i as usize].tls_id = id;
+        if self.tls_sets.is_new(id) {
+            // the id may have named other descriptors, which the GDT may
+            // still hold under this id
+            self.switch_gen = self.switch_gen.wrapping_add(1);
+        }
         Ok(())
     }
 

@@ -239,11 +239,32 @@ trap_linux:
 80: /* switch to ebx (index edx); the caller's TCB is at esp */
     movw %fs, {t_fs}(%esp)
     movw %gs, {t_gs}(%esp)
+    /* first everything that needs the general switch, before anything
+       changes (it saves fs and gs from the registers as the caller's) */
     cmpb $0, %ss:{t_tlsdirty}(%ebx)        /* descriptors changed since it ran */
     jne 85f
     movw %ss:{t_tlsid}(%ebx), %ax
     cmpw $0xFFFF, %ax
     je 85f
+    movl %ss:{kernel}+{k_gen}, %ecx        /* no I/O bitmap or TLS set changed */
+    cmpl %ecx, %ss:{last}+{l_gen}
+    jne 85f
+    /* FPU: the trap flag is set and the thread does not own the FPU */
+    cmpb $1, %ss:{last}+{l_ts}
+    jne 85f
+    cmpw %dx, %ss:{last}+{l_fpu}
+    je 85f
+    /* another address space: its I/O bitmap, if any, is the TSS's */
+    movzwl %ss:{t_space}(%ebx), %ecx
+    cmpw %cx, %ss:{last}+{l_space}
+    je 4f
+    imull ${space_size}, %ecx, %edi
+    addl %ss:SPACE_BASE, %edi
+    cmpl $0, %ss:{s_io}(%edi)
+    je 4f
+    cmpw %cx, %ss:{last}+{l_iospace}
+    jne 85f
+4:  /* TLS: ax holds the target's set id */
     cmpw %ss:{last}+{l_tlsid}, %ax
     je 5f
     /* another TLS set: into the GDT (entries 6..8) */
@@ -265,34 +286,21 @@ trap_linux:
     cmpl {t_fs}(%esp), %eax
     je 8f
     /* the thread's selectors were loadable when it last ran, and its
-       descriptors have not changed since (else tls_dirty): load them */
+       descriptors have not changed since (else tls_dirty), nor has the
+       set its id names (else switch_gen): load them */
 7:  movw %ss:{t_fs}(%ebx), %ax
     movw %ax, %fs
     movw %ss:{t_gs}(%ebx), %ax
     movw %ax, %gs
-8:
-    /* FPU: the trap flag is set and the thread does not own the FPU */
-    cmpb $1, %ss:{last}+{l_ts}
-    jne 85f
-    cmpw %dx, %ss:{last}+{l_fpu}
-    je 85f
-    movl %ss:{kernel}+{k_iogen}, %eax      /* no I/O bitmap changed */
-    cmpl %eax, %ss:{last}+{l_iogen}
-    jne 85f
-    /* address space */
-    movzwl %ss:{t_space}(%ebx), %eax
-    cmpw %ax, %ss:{last}+{l_space}
+8:  /* address space (ecx its index, edi its entry when it differs) */
+    cmpw %cx, %ss:{last}+{l_space}
     je 6f
-    imull ${space_size}, %eax, %edi
-    addl %ss:SPACE_BASE, %edi
-    movw ${no_iomap}, %cx                  /* its I/O bitmap ... */
+    movw ${no_iomap}, %ax
     cmpl $0, %ss:{s_io}(%edi)
     je 9f
-    cmpw %ax, %ss:{last}+{l_iospace}       /* ... is the one in the TSS */
-    jne 85f
-    movw ${iomap}, %cx
-9:  movw %cx, %ss:{tss}+{tss_iomap}
-    movw %ax, %ss:{last}+{l_space}
+    movw ${iomap}, %ax
+9:  movw %ax, %ss:{tss}+{tss_iomap}
+    movw %cx, %ss:{last}+{l_space}
     movl %ss:{s_pd}(%edi), %edi
     cmpl %edi, %ss:{last}+{l_pd}
     je 6f
@@ -431,12 +439,12 @@ trap_pf:
     k_summary = const offset_of!(K, rq.summary),
     k_irq = const offset_of!(K, irq),
     k_donee = const offset_of!(K, donee),
-    k_iogen = const offset_of!(K, io_gen),
+    k_gen = const offset_of!(K, switch_gen),
     last = sym LAST,
     l_thread = const offset_of!(super::SwitchState, thread),
     l_space = const offset_of!(super::SwitchState, space),
     l_id = const offset_of!(super::SwitchState, id),
-    l_iogen = const offset_of!(super::SwitchState, io_gen),
+    l_gen = const offset_of!(super::SwitchState, switch_gen),
     l_fpu = const offset_of!(super::SwitchState, fpu_owner),
     l_ts = const offset_of!(super::SwitchState, ts),
     l_iospace = const offset_of!(super::SwitchState, io_space),

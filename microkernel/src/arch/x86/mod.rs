@@ -147,8 +147,9 @@ pub(crate) struct SwitchState {
     pub thread: Idx,
     pub space: u16,
     pub id: u32,
-    /// `Kernel::io_gen` when the TSS's bitmap was last checked.
-    pub io_gen: u32,
+    /// `Kernel::switch_gen` when the TSS's bitmap and the GDT's TLS
+    /// entries were last checked.
+    pub switch_gen: u32,
     /// The thread whose x87 state is in the FPU (and its id).
     pub fpu_owner: Idx,
     /// CR0.TS is set: the next FPU instruction traps (#NM).
@@ -168,7 +169,7 @@ pub(crate) static mut LAST: SwitchState = SwitchState {
     thread: NONE,
     space: u16::MAX,
     id: 0,
-    io_gen: 0,
+    switch_gen: 0,
     fpu_owner: NONE,
     ts: false,
     _pad: 0,
@@ -318,7 +319,15 @@ fn switch_to(i: Idx) -> *mut UserFrame {
     let k = kernel();
     // SAFETY: single core, interrupts off.
     let last = unsafe { &mut *core::ptr::addr_of_mut!(LAST) };
-    if last.thread != i || k.tcb(i).tls_dirty {
+    let stale = k.switch_gen != last.switch_gen;
+    if stale {
+        // an I/O bitmap or a TLS set changed: the TSS's bitmap and the
+        // GDT's TLS entries may be stale
+        last.switch_gen = k.switch_gen;
+        last.io_space = u16::MAX;
+        last.tls_id = crate::kernel::TLS_UNIQUE;
+    }
+    if last.thread != i || stale || k.tcb(i).tls_dirty {
         let (fs, gs): (u16, u16);
         // SAFETY: reading segment registers has no side effects.
         unsafe { core::arch::asm!("mov {0:x}, fs", "mov {1:x}, gs", out(reg) fs, out(reg) gs, options(nomem, nostack)) };
@@ -338,6 +347,8 @@ fn switch_to(i: Idx) -> *mut UserFrame {
             }
             let nfs = if valid_user_selector(t.fs, &t.tls) { t.fs } else { 0 };
             let ngs = if valid_user_selector(t.gs, &t.tls) { t.gs } else { 0 };
+            // what is loaded is what the fast path may load again
+            (t.fs, t.gs) = (nfs, ngs);
             // SAFETY: both selectors were checked to be loadable.
             unsafe { core::arch::asm!("mov fs, {0:e}", "mov gs, {1:e}", in(reg) nfs as u32, in(reg) ngs as u32, options(nomem, nostack)) };
         }
@@ -357,12 +368,7 @@ fn switch_to(i: Idx) -> *mut UserFrame {
         // SAFETY: `pd` is a live page directory with the kernel half copied.
         unsafe { x86::controlregs::cr3_write((pd << 12) as u64) };
     }
-    if s != last.space || k.io_gen != last.io_gen {
-        if k.io_gen != last.io_gen {
-            // some bitmap changed: the copy in the TSS may be stale
-            last.io_gen = k.io_gen;
-            last.io_space = u16::MAX;
-        }
+    if s != last.space || stale {
         last.space = s;
         let io = k.space(s).io_pfn;
         if io == 0 {
