@@ -42,7 +42,7 @@ pub fn check(path: &Path) -> Result<()> {
     let mut disassembled = 0;
     for sh in &elf.section_headers {
         let name = elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("");
-        if name == ".init" || sh.sh_flags & SHF_ALLOC as u64 == 0 || sh.sh_type == SHT_NOBITS {
+        if name == ".init" || name == ".init.rodata" || sh.sh_flags & SHF_ALLOC as u64 == 0 || sh.sh_type == SHT_NOBITS {
             continue;
         }
         if sh.sh_flags & SHF_EXECINSTR as u64 != 0 {
