@@ -6,6 +6,8 @@
 
 pub mod ipc;
 pub mod kip;
+#[cfg(all(target_arch = "x86", target_os = "none"))]
+pub mod mem;
 pub mod rt;
 pub mod sigma0;
 pub mod sys;
