@@ -11,7 +11,7 @@ use l4_abi::msg::{exc, label, rights};
 use l4_abi::syscall::{exreg, tc};
 use l4linux_server::platform::{Platform, Regs, TaskId};
 use l4linux_server::pool::{Frame, Pool};
-use l4linux_server::system::{FaultReply, Linux};
+use l4linux_server::system::{FaultReply, Linux, Reply};
 use l4linux_server::vfs::{Kind, Timespec, Vfs};
 
 const COM1: u16 = 0x3F8;
@@ -323,17 +323,25 @@ fn reply_msg(regs: &Regs, full: bool) -> Msg {
 fn event_loop<P: Platform>(linux: &mut Linux<P>) -> ! {
     let irq = ThreadId::irq(4);
     let mut m = Msg::default();
-    // a reply to send together with the next receive
+    // a reply to send together with the next receive; a register reply's
+    // message is built only right before it is sent, because a full reply
+    // keeps most of its words in the UTCB, which the next one overwrites
     let mut combined: Option<(ThreadId, Msg)> = None;
+    // the replies being sent, swapped with the server's queue (no
+    // allocation per event)
+    let mut replies: Vec<Reply> = Vec::new();
     loop {
-        let replies: Vec<_> = linux.replies.drain(..).collect();
-        for r in replies {
-            let msg = reply_msg(&r.regs, r.full);
-            match combined.replace((ThreadId(r.task), msg)) {
-                None => {}
-                Some((to, mut earlier)) => {
-                    let _ = ipc::send(to, &mut earlier, Timeout::ZERO);
-                }
+        core::mem::swap(&mut replies, &mut linux.replies);
+        let count = replies.len();
+        for (i, r) in replies.drain(..).enumerate() {
+            if let Some((to, mut earlier)) = combined.take() {
+                let _ = ipc::send(to, &mut earlier, Timeout::ZERO);
+            }
+            let mut msg = reply_msg(&r.regs, r.full);
+            if i + 1 < count {
+                let _ = ipc::send(ThreadId(r.task), &mut msg, Timeout::ZERO);
+            } else {
+                combined = Some((ThreadId(r.task), msg));
             }
         }
         let timeout = match linux.next_deadline() {

@@ -14,7 +14,7 @@ use crate::linux::mman::*;
 use crate::pool::{Frame, Pool, PAGE};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use hashbrown::HashMap;
+use crate::hash::IntMap;
 
 /// End (exclusive) of the address range Linux processes may use; the
 /// kernel reserves the MiB above it (UTCBs, KIP).
@@ -111,8 +111,10 @@ pub struct Ctx<'a> {
 /// Why a fault could not be resolved.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
-    /// No area, or the access is not allowed: SIGSEGV.
+    /// No area at the address: SIGSEGV (SEGV_MAPERR).
     Segv,
+    /// An area, but the access is not allowed: SIGSEGV (SEGV_ACCERR).
+    Access,
     /// Out of memory.
     NoMem,
 }
@@ -122,9 +124,12 @@ pub struct Mm {
     /// Areas by start address.
     pub vmas: BTreeMap<u32, Vma>,
     /// Pages by virtual page number.
-    pub pages: HashMap<u32, Pte>,
+    pub pages: IntMap<u32, Pte>,
     pub brk_start: u32,
     pub brk: u32,
+    /// The space of a vfork child: its private pages are the parent's
+    /// frames, written in place (not copied) until it execs or exits.
+    pub vfork: bool,
 }
 
 fn page_down(a: u32) -> u32 {
@@ -340,11 +345,12 @@ impl Mm {
         }
         let (_, v) = self.find(addr).map(|(s, v)| (s, *v)).ok_or(Fault::Segv)?;
         if (write && v.prot & W == 0) || v.prot & (R | X | W) == 0 {
-            return Err(Fault::Segv);
+            return Err(Fault::Access);
         }
-        let frame = if write { self.make_writable(vpn, v.shared, ctx)? } else { self.populate(vpn, ctx)? };
+        let shared = v.shared || self.vfork;
+        let frame = if write { self.make_writable(vpn, shared, ctx)? } else { self.populate(vpn, ctx)? };
         // map writable right away when nobody else shares the frame
-        let writable = v.prot & W != 0 && (v.shared || ctx.pool.refs(frame) == 1);
+        let writable = v.prot & W != 0 && (shared || ctx.pool.refs(frame) == 1);
         self.pages.get_mut(&vpn).unwrap().mapped = if writable { R | W } else { R };
         Ok((frame, writable))
     }
@@ -380,7 +386,7 @@ impl Mm {
         if v.prot & W == 0 {
             return Err(EFAULT);
         }
-        self.make_writable(addr >> 12, v.shared, ctx).map_err(|f| if f == Fault::NoMem { ENOMEM } else { EFAULT })
+        self.make_writable(addr >> 12, v.shared || self.vfork, ctx).map_err(|f| if f == Fault::NoMem { ENOMEM } else { EFAULT })
     }
 
     /// Copy from user memory.
@@ -439,9 +445,13 @@ impl Mm {
 
     /// The copy-on-write duplicate for a forked child. Private pages become
     /// shared read-only (their write right revoked from the parent); shared
-    /// areas stay shared.
-    pub fn fork(&mut self, ctx: &mut Ctx) -> Mm {
-        let mut child = Mm { vmas: self.vmas.clone(), pages: HashMap::with_capacity(self.pages.len()), ..*self };
+    /// areas stay shared. A vfork child writes its pages in place, so its
+    /// forked child gets copies of them instead (ENOMEM if there is no room).
+    pub fn fork(&mut self, ctx: &mut Ctx) -> Result<Mm, Errno> {
+        if self.vfork {
+            return self.fork_copy(ctx);
+        }
+        let mut child = Mm { vmas: self.vmas.clone(), pages: IntMap::with_capacity_and_hasher(self.pages.len(), Default::default()), ..*self };
         for (&vpn, p) in self.pages.iter_mut() {
             ctx.pool.incref(p.frame);
             child.pages.insert(vpn, Pte { frame: p.frame, mapped: 0 });
@@ -451,7 +461,30 @@ impl Mm {
                 p.mapped = R;
             }
         }
-        child
+        Ok(child)
+    }
+
+    /// A duplicate with private pages copied at once (shared areas stay
+    /// shared).
+    fn fork_copy(&mut self, ctx: &mut Ctx) -> Result<Mm, Errno> {
+        let mut child = Mm { vmas: self.vmas.clone(), pages: IntMap::with_capacity_and_hasher(self.pages.len(), Default::default()), vfork: false, ..*self };
+        for (&vpn, p) in self.pages.iter() {
+            let shared = self.vmas.range(..=vpn << 12).next_back().is_some_and(|(_, v)| v.shared);
+            let frame = if shared {
+                ctx.pool.incref(p.frame);
+                p.frame
+            } else {
+                match ctx.pool.dup(p.frame) {
+                    Some(f) => f,
+                    None => {
+                        child.clear(ctx.pool);
+                        return Err(ENOMEM);
+                    }
+                }
+            };
+            child.pages.insert(vpn, Pte { frame, mapped: 0 });
+        }
+        Ok(child)
     }
 
     /// A duplicate sharing every page (vfork: parent and child use the
@@ -461,11 +494,7 @@ impl Mm {
             pool.incref(p.frame);
         }
         let pages = self.pages.iter().map(|(&v, p)| (v, Pte { frame: p.frame, mapped: 0 })).collect();
-        let mut m = Mm { vmas: self.vmas.clone(), pages, ..*self };
-        for v in m.vmas.values_mut() {
-            v.shared = true;
-        }
-        m
+        Mm { vmas: self.vmas.clone(), pages, vfork: true, ..*self }
     }
 
     /// Release every page (process exit or exec; the kernel space goes too).
@@ -564,7 +593,7 @@ mod tests {
         let (f, w) = parent.fault(0x10_0000, true, &mut ctx).unwrap();
         assert!(w);
         parent.write(0x10_0000, b"P", &mut ctx).unwrap();
-        let mut child = parent.fork(&mut ctx);
+        let mut child = parent.fork(&mut ctx).unwrap();
         // the parent's write right was revoked on the shared frame
         assert_eq!(ctx.revoke.as_slice(), &[(f, l4_abi::msg::rights::W)]);
         assert_eq!(ctx.pool.refs(f), 2);
@@ -611,7 +640,7 @@ mod tests {
         mm.fault(0x10_1000, true, &mut ctx).unwrap();
         mm.protect(0x10_1000, 0x1000, R, &mut ctx).unwrap();
         assert_eq!(mm.vmas.len(), 3);
-        assert_eq!(mm.fault(0x10_1000, true, &mut ctx), Err(Fault::Segv));
+        assert_eq!(mm.fault(0x10_1000, true, &mut ctx), Err(Fault::Access));
         assert_eq!(ctx.revoke.last().map(|r| r.1), Some(l4_abi::msg::rights::W));
         mm.protect(0x10_1000, 0x1000, R | W, &mut ctx).unwrap();
         assert_eq!(mm.vmas.len(), 1);

@@ -21,19 +21,73 @@ pub struct SigAction {
 pub const SIG_DFL: u32 = 0;
 pub const SIG_IGN: u32 = 1;
 
+/// `si_code` values.
+pub const SI_USER: i32 = 0;
+pub const SI_KERNEL: i32 = 0x80;
+pub const SI_TKILL: i32 = -6;
+pub const CLD_EXITED: i32 = 1;
+pub const CLD_KILLED: i32 = 2;
+pub const CLD_DUMPED: i32 = 3;
+pub const CLD_STOPPED: i32 = 5;
+pub const CLD_CONTINUED: i32 = 6;
+pub const SEGV_MAPERR: i32 = 1;
+pub const SEGV_ACCERR: i32 = 2;
+pub const ILL_ILLOPN: i32 = 2;
+pub const FPE_INTDIV: i32 = 1;
+pub const BUS_ADRALN: i32 = 1;
+
+/// What a signal tells a SA_SIGINFO handler (the `siginfo_t` fields that
+/// the kinds of signals the server sends use).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SigInfo {
+    pub code: i32,
+    /// Sender (kill) or child (SIGCHLD), and its user id.
+    pub pid: u32,
+    pub uid: u32,
+    /// SIGCHLD: the exit status or signal number.
+    pub status: u32,
+    /// Faults: the address (si_addr).
+    pub addr: u32,
+}
+
+impl SigInfo {
+    /// Sent by the kernel itself (timers, the terminal): SI_KERNEL.
+    pub const KERNEL: SigInfo = SigInfo { code: SI_KERNEL, pid: 0, uid: 0, status: 0, addr: 0 };
+
+    /// Sent by process `pid` of user `uid` with kill (`code` SI_USER) or
+    /// tkill/tgkill (SI_TKILL).
+    pub fn from(code: i32, pid: Pid, uid: u32) -> SigInfo {
+        SigInfo { code, pid, uid, ..SigInfo::default() }
+    }
+
+    /// A fault at `addr`.
+    pub fn fault(code: i32, addr: u32) -> SigInfo {
+        SigInfo { code, addr, ..SigInfo::default() }
+    }
+}
+
 /// Signal state of a process.
 #[derive(Clone, Debug)]
 pub struct Signals {
     pub actions: [SigAction; 64],
     pub blocked: u64,
     pub pending: u64,
-    /// sigaltstack: (sp, size, flags).
+    /// The siginfo of each pending signal (the first one sent: standard
+    /// signals do not queue).
+    pub info: [SigInfo; 64],
+    /// sigaltstack: (sp, size, flags as given); size 0 when there is none.
     pub altstack: (u32, u32, u32),
 }
 
 impl Default for Signals {
     fn default() -> Self {
-        Signals { actions: [SigAction::default(); 64], blocked: 0, pending: 0, altstack: (0, 0, 2 /* SS_DISABLE */) }
+        Signals {
+            actions: [SigAction::default(); 64],
+            blocked: 0,
+            pending: 0,
+            info: [SigInfo::default(); 64],
+            altstack: (0, 0, 0),
+        }
     }
 }
 
@@ -133,6 +187,8 @@ pub struct Process {
     pub clear_tid: u32,
     /// A vfork parent waiting for us to exec or exit.
     pub vfork_parent: Option<Pid>,
+    /// It has exec'd since fork (its parent can no longer set its group).
+    pub execd: bool,
     /// Monotonic ns at start, and CPU time estimates for times()/proc.
     pub start_ns: u64,
     pub utime_ns: u64,
@@ -144,8 +200,9 @@ pub struct Process {
     pub wait_event: Option<u32>,
     /// ITIMER_REAL: next expiry (monotonic ns) and interval.
     pub alarm: Option<(u64, u64)>,
-    /// Address of the last fault (for the siginfo of SIGSEGV).
-    pub fault_addr: u32,
+    /// The last fault that raised a signal: trap number, error code and
+    /// address (sigcontext's trapno, err and cr2).
+    pub fault: (u32, u32, u32),
     /// Bytes a blocking write already transferred before it had to wait
     /// (the call is re-run and continues from there).
     pub progress: u32,
@@ -154,6 +211,11 @@ pub struct Process {
     pub deadline: u64,
     /// The mask to restore after sigsuspend (saved in the signal frame).
     pub saved_mask: Option<u64>,
+    /// A blocking system call (this number) was interrupted by a signal:
+    /// the registers being returned carry `-ERESTARTSYS` or
+    /// `-ERESTARTNOHAND` in eax, and signal delivery decides whether the
+    /// call returns EINTR or runs again (as Linux's `handle_signal`).
+    pub restart: Option<u32>,
     /// The name prctl(PR_SET_NAME) gave (else the program's file name).
     pub name: Option<Vec<u8>>,
     /// Resource limits (soft, hard), RLIM_INFINITY = u64::MAX.

@@ -3,7 +3,7 @@
 
 use crate::elf;
 use crate::errno::*;
-use crate::file::{FdTable, Kind};
+use crate::file::FdTable;
 use crate::linux::clone::*;
 use crate::linux::sig::*;
 use crate::linux::wait::*;
@@ -46,6 +46,7 @@ impl<P: Platform> Linux<P> {
             tls: [Tls::default(); 3],
             clear_tid: 0,
             vfork_parent: None,
+            execd: false,
             start_ns: self.now_ns(),
             utime_ns: 0,
             stime_ns: 0,
@@ -53,10 +54,11 @@ impl<P: Platform> Linux<P> {
             cstime_ns: 0,
             wait_event: None,
             alarm: None,
-            fault_addr: 0,
+            fault: (0, 0, 0),
             progress: 0,
             deadline: 0,
             saved_mask: None,
+            restart: None,
             name: None,
             rlimits: crate::sys::default_rlimits(),
         };
@@ -82,8 +84,18 @@ impl<P: Platform> Linux<P> {
     /// Replace the program of `pid` (which has no running task, or whose
     /// task is replaced) with the program at `path`.
     pub(crate) fn exec(&mut self, pid: Pid, path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>, depth: usize) -> Result<(), Errno> {
+        self.exec_as(pid, path, argv, envp, depth, path)
+    }
+
+    /// exec of `path`; `filename` is what the program asked to run (a
+    /// script's name while its interpreter is loaded): the process's
+    /// command name is its last component, as in Linux.
+    fn exec_as(&mut self, pid: Pid, path: &[u8], argv: Vec<Vec<u8>>, envp: Vec<Vec<u8>>, depth: usize, filename: &[u8]) -> Result<(), Errno> {
         let cwd = self.proc(pid).cwd;
-        let ino = self.vfs.resolve(cwd, path, true)?;
+        let ino = match self.proc_exec_target(pid, cwd, path) {
+            Some(target) => self.vfs.resolve(cwd, &target?, true)?,
+            None => self.vfs.resolve(cwd, path, true)?,
+        };
         let attr = self.vfs.attr(ino);
         if attr.kind != crate::vfs::Kind::File {
             return Err(EACCES);
@@ -117,7 +129,7 @@ impl<P: Platform> Linux<P> {
             nargv.extend(arg);
             nargv.push(path.to_vec());
             nargv.extend(argv.into_iter().skip(1));
-            return self.exec(pid, &interp, nargv, envp, depth + 1);
+            return self.exec_as(pid, &interp, nargv, envp, depth + 1, filename);
         }
         let vfs = &mut self.vfs;
         let img = elf::parse(&head, &mut |off, buf| vfs.read(ino, off, buf, now).unwrap_or(0))?;
@@ -159,14 +171,18 @@ impl<P: Platform> Linux<P> {
             self.tasks.remove(&old_task);
             self.plat.destroy_task(old_task);
         }
+        // /proc/<pid>/exe names the file itself (symbolic links resolved)
+        let exe = self.vfs.path_of_any(ino).unwrap_or_else(|_| path.to_vec());
         let p = self.procs.get_mut(&pid).unwrap();
         p.task = task;
-        p.exe = path.to_vec();
-        p.name = None;
+        p.exe = exe;
+        p.execd = true;
+        let base = filename.rsplit(|&c| c == b'/').next().unwrap_or_default();
+        p.name = Some(base[..base.len().min(15)].to_vec());
         p.argv = argv;
         p.tls = [Tls::default(); 3];
         p.clear_tid = 0;
-        p.sig.altstack = (0, 0, 2);
+        p.sig.altstack = (0, 0, p.sig.altstack.2);
         // handled signals revert to default; ignored ones stay ignored
         for a in p.sig.actions.iter_mut() {
             if a.handler != SIG_IGN {
@@ -208,7 +224,14 @@ impl<P: Platform> Linux<P> {
             parent.mm.share(&mut self.pool)
         } else {
             let mut src = crate::system::VfsSource(&mut self.vfs);
-            parent.mm.fork(&mut Ctx { pool: &mut self.pool, files: &mut src, revoke: &mut self.revoke })
+            match parent.mm.fork(&mut Ctx { pool: &mut self.pool, files: &mut src, revoke: &mut self.revoke }) {
+                Ok(mm) => mm,
+                Err(e) => {
+                    self.flush_revokes();
+                    self.plat.destroy_task(task);
+                    return err(e);
+                }
+            }
         };
         let parent = self.procs.get(&pid).unwrap();
         let mut c = Process {
@@ -234,6 +257,7 @@ impl<P: Platform> Linux<P> {
             tls: parent.tls,
             clear_tid: if flags & CLONE_CHILD_CLEARTID != 0 { ctid } else { 0 },
             vfork_parent: vfork.then_some(pid),
+            execd: false,
             start_ns: self.now_ns(),
             utime_ns: 0,
             stime_ns: 0,
@@ -241,10 +265,11 @@ impl<P: Platform> Linux<P> {
             cstime_ns: 0,
             wait_event: None,
             alarm: None,
-            fault_addr: 0,
+            fault: (0, 0, 0),
             progress: 0,
             deadline: 0,
             saved_mask: None,
+            restart: None,
             name: None,
             rlimits: parent.rlimits,
         };
@@ -302,6 +327,10 @@ impl<P: Platform> Linux<P> {
         if p.is_zombie() {
             return;
         }
+        if self.strace {
+            self.log_fmt(format_args!("[{pid}] exits, wait status {status:#x}"));
+        }
+        let Some(p) = self.procs.get_mut(&pid) else { return };
         let task = p.task;
         p.task = 0;
         p.state = State::Zombie(status);
@@ -309,6 +338,7 @@ impl<P: Platform> Linux<P> {
         let files = p.fds.drain(false);
         let vfork_parent = p.vfork_parent.take();
         let ppid = p.ppid;
+        let uid = p.uid;
         let exit_signal = p.exit_signal;
         let mut mm = core::mem::take(&mut p.mm);
         mm.clear(&mut self.pool);
@@ -333,38 +363,50 @@ impl<P: Platform> Linux<P> {
             orphan_zombie |= c.is_zombie();
         }
         if orphan_zombie && init != pid {
-            self.child_changed(init, false);
+            self.wake(Event::Child);
         }
         if pid == init {
             self.plat.shutdown(shell_status(status));
             return;
         }
         // the parent learns of it (or, ignoring SIGCHLD, reaps it at once)
-        let auto_reap = self.procs.get(&ppid).is_some_and(|pp| {
+        // (a parent that ignores SIGCHLD gets no signal and no zombie; with
+        // SA_NOCLDWAIT it gets the signal but no zombie)
+        let (ignored, no_zombie) = self.procs.get(&ppid).map_or((false, false), |pp| {
             let a = pp.sig.actions[SIGCHLD as usize - 1];
-            a.handler == SIG_IGN || a.flags & SA_NOCLDWAIT != 0
+            (a.handler == SIG_IGN, a.handler == SIG_IGN || a.flags & SA_NOCLDWAIT != 0)
         });
-        if auto_reap {
+        if no_zombie {
             self.procs.remove(&pid);
-            self.wake(|w| w == Wait::Child);
-            return;
         }
-        if exit_signal != 0 {
-            self.send_signal(ppid, exit_signal);
+        // as in Linux, a parent waiting for the child finds it before the
+        // signal arrives (a wait4 it is blocked in returns the child
+        // rather than EINTR)
+        self.wake(Event::Child);
+        if exit_signal != 0 && !(ignored && exit_signal == SIGCHLD) {
+            let (code, value) = if status & 0x7F == 0 {
+                (CLD_EXITED, (status >> 8) & 0xFF)
+            } else if status & 0x80 != 0 {
+                (CLD_DUMPED, status & 0x7F)
+            } else {
+                (CLD_KILLED, status & 0x7F)
+            };
+            self.post_signal(ppid, exit_signal, SigInfo { code, pid, uid, status: value, addr: 0 });
         }
-        self.wake(|w| w == Wait::Child);
     }
 
-    /// A child of `ppid` stopped (`stop`) or continued: tell the parent.
-    pub(crate) fn child_changed(&mut self, ppid: Pid, stop: bool) {
+    /// Child `child` of `ppid` stopped or continued (`code` CLD_STOPPED or
+    /// CLD_CONTINUED, `sig` the signal that did it): tell the parent.
+    pub(crate) fn child_changed(&mut self, ppid: Pid, child: Pid, code: i32, sig: u32) {
         let no_stop_signal = self
             .procs
             .get(&ppid)
             .is_some_and(|pp| pp.sig.actions[SIGCHLD as usize - 1].flags & SA_NOCLDSTOP != 0);
-        if !(stop && no_stop_signal) {
-            self.send_signal(ppid, SIGCHLD);
+        self.wake(Event::Child);
+        if !no_stop_signal {
+            let uid = self.procs.get(&child).map_or(0, |c| c.uid);
+            self.post_signal(ppid, SIGCHLD, SigInfo { code, pid: child, uid, status: sig, addr: 0 });
         }
-        self.wake(|w| w == Wait::Child);
     }
 
     /// wait4 / waitpid / waitid core: find a child matching `which`

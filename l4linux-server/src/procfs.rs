@@ -167,6 +167,18 @@ impl<P: Platform> Linux<P> {
         Attr { ino: ino_of(n), kind, mode, nlink: 1, uid: 0, gid: 0, size, blocks: 0, atime: t, mtime: t, ctime: t }
     }
 
+    /// What a /proc path leads to for execve: the tmpfs path behind a link
+    /// (`/proc/self/exe`, which busybox runs itself through, or
+    /// `/proc/<pid>/fd/N`); EACCES for the other /proc files. None: not
+    /// under /proc.
+    pub(crate) fn proc_exec_target(&self, pid: Pid, base: u32, path: &[u8]) -> Option<Result<Vec<u8>, Errno>> {
+        Some(match self.proc_node(pid, base, path, true)? {
+            Ok(n @ (Node::PidLink(..) | Node::FdLink(..))) => self.proc_link_target(pid, &n),
+            Ok(_) => Err(EACCES),
+            Err(e) => Err(e),
+        })
+    }
+
     /// stat/lstat/access of a /proc path given by user address `addr`.
     pub(crate) fn proc_attr(&mut self, pid: Pid, dirfd: i32, addr: u32, follow: bool) -> Option<Result<Attr, Errno>> {
         let path = self.read_cstr(pid, addr, 4095).ok()?;
@@ -328,14 +340,11 @@ impl<P: Platform> Linux<P> {
         let ticks = |ns: u64| ns * hz / 1_000_000_000;
         match n {
             Node::Global("meminfo") => {
-                let total = self.pool.frames() as u64 * 4;
-                let free = self.pool.free_frames() as u64 * 4;
-                let (files, _) = self.vfs.usage();
+                let (total, free, files) = self.memory();
+                let (total, free, files) = (total / 1024, free / 1024, files / 1024);
                 let _ = write!(
                     s,
-                    "MemTotal:       {total:8} kB\nMemFree:        {free:8} kB\nMemAvailable:   {free:8} kB\nBuffers:               0 kB\nCached:         {:8} kB\nSwapCached:            0 kB\nShmem:          {:8} kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n",
-                    files / 1024,
-                    files / 1024
+                    "MemTotal:       {total:8} kB\nMemFree:        {free:8} kB\nMemAvailable:   {free:8} kB\nBuffers:               0 kB\nCached:         {files:8} kB\nSwapCached:            0 kB\nShmem:          {files:8} kB\nSwapTotal:             0 kB\nSwapFree:              0 kB\n",
                 );
             }
             Node::Global("mounts") => {

@@ -19,7 +19,7 @@ use crate::tty::Tty;
 use crate::vfs::Vfs;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use hashbrown::HashMap;
+use crate::hash::IntMap;
 
 /// A reply to send to a process's thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,15 +60,7 @@ pub const MAX_PROCS: usize = 256;
 /// Frames kept free: fork fails with ENOMEM below this.
 pub const FORK_RESERVE: usize = 64;
 
-/// A pipe: bytes in flight and how many ends are open.
-pub struct Pipe {
-    pub buf: alloc::collections::VecDeque<u8>,
-    pub readers: u32,
-    pub writers: u32,
-}
-
-pub const PIPE_BUF: usize = 4096;
-pub const PIPE_SIZE: usize = 65536;
+pub use crate::pipe::{Pipe, PIPE_BUF, PIPE_SIZE};
 
 /// File data for page faults and exec, from the tmpfs.
 pub struct VfsSource<'a>(pub &'a mut Vfs);
@@ -84,7 +76,7 @@ pub struct Linux<P: Platform> {
     pub pool: Pool,
     pub vfs: Vfs,
     pub procs: BTreeMap<Pid, Process>,
-    pub tasks: HashMap<TaskId, Pid>,
+    pub tasks: IntMap<TaskId, Pid>,
     next_pid: Pid,
     pub replies: Vec<Reply>,
     pub(crate) revoke: Vec<(Frame, u32)>,
@@ -102,14 +94,36 @@ pub struct Linux<P: Platform> {
     pub fresh: BTreeMap<Pid, Regs>,
     /// The process whose system call is being served right now.
     pub serving: Option<Pid>,
-    /// Sender of the signal being posted (for siginfo).
-    pub sender_pid: Pid,
     /// Stopped processes continued by SIGCONT, to be replied to.
     pub continued: Vec<(Pid, Regs)>,
     /// The host name (sethostname, uname).
     pub hostname: Vec<u8>,
     /// Log every system call and its result (kernel command line `strace`).
     pub strace: bool,
+    /// What changed during the current event (see `wake`).
+    changes: Vec<Event>,
+}
+
+/// A change that blocked calls may wait for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Console input or terminal settings.
+    Tty,
+    /// Data, room or an end closing in a pipe.
+    Pipe(u32),
+    /// A child exited, stopped or continued.
+    Child,
+}
+
+impl Event {
+    /// Does a call waiting for `w` have to look again?
+    fn wakes(self, w: Wait) -> bool {
+        match self {
+            Event::Tty => w == Wait::Tty || matches!(w, Wait::Poll(_)),
+            Event::Pipe(id) => w == Wait::Pipe(id) || matches!(w, Wait::Poll(_)),
+            Event::Child => w == Wait::Child,
+        }
+    }
 }
 
 impl<P: Platform> Linux<P> {
@@ -119,7 +133,7 @@ impl<P: Platform> Linux<P> {
             pool,
             vfs,
             procs: BTreeMap::new(),
-            tasks: HashMap::new(),
+            tasks: IntMap::default(),
             next_pid: 1,
             replies: Vec::new(),
             revoke: Vec::new(),
@@ -132,10 +146,10 @@ impl<P: Platform> Linux<P> {
             init: 1,
             fresh: BTreeMap::new(),
             serving: None,
-            sender_pid: 0,
             continued: Vec::new(),
             hostname: b"ul4".to_vec(),
             strace: false,
+            changes: Vec::new(),
         }
     }
 
@@ -240,7 +254,7 @@ impl<P: Platform> Linux<P> {
     pub(crate) fn new_pipe(&mut self) -> u32 {
         let id = self.next_pipe;
         self.next_pipe += 1;
-        self.pipes.insert(id, Pipe { buf: Default::default(), readers: 1, writers: 1 });
+        self.pipes.insert(id, Pipe::new());
         id
     }
 
@@ -258,13 +272,25 @@ impl<P: Platform> Linux<P> {
         self.settle();
     }
 
-    /// Work left over by an event: continued processes get their replies.
+    /// Work left over by an event: continued processes get their replies,
+    /// and calls still blocked on something that changed run again (until
+    /// nothing changes any more).
     pub(crate) fn settle(&mut self) {
-        while let Some((pid, regs)) = self.continued.pop() {
-            if self.procs.get(&pid).is_some_and(|p| p.state == State::Running) {
-                self.finish(pid, regs, true);
+        for _ in 0..64 {
+            while let Some((pid, regs)) = self.continued.pop() {
+                if self.procs.get(&pid).is_some_and(|p| p.state == State::Running) {
+                    self.finish(pid, regs, true);
+                }
+            }
+            let changes = core::mem::take(&mut self.changes);
+            if changes.is_empty() {
+                break;
+            }
+            for ev in changes {
+                self.retry_waiting(ev);
             }
         }
+        self.changes.clear();
     }
 
     /// Run (or re-run) a system call and reply if it completes.
@@ -281,6 +307,10 @@ impl<P: Platform> Linux<P> {
             }
         }
         let Some(p) = self.procs.get_mut(&pid) else { return };
+        if p.is_zombie() {
+            // the call ended the process (a signal it sent itself)
+            return;
+        }
         if !matches!(res, Sys::Block(_)) {
             p.progress = 0;
             p.deadline = 0;
@@ -306,33 +336,27 @@ impl<P: Platform> Linux<P> {
         }
     }
 
-    /// A blocked call of `pid` was interrupted by a signal: return EINTR,
-    /// or arrange to restart it after the handler (SA_RESTART).
+    /// A blocked call of `pid` was interrupted by a signal. As in Linux,
+    /// the call ends with a restart code and the signal's delivery decides
+    /// what the program sees: a handler gets EINTR (or, for most calls
+    /// with SA_RESTART, the call again after the handler); when no handler
+    /// runs (a stop and continue, an ignored signal) the call runs again,
+    /// sleeps and timeouts with the time that was left.
     pub(crate) fn interrupted(&mut self, pid: Pid, call: Regs) {
         let p = self.proc_mut(pid);
-        let (progress, _) = (core::mem::take(&mut p.progress), core::mem::take(&mut p.deadline));
-        let sig = lowest(p.deliverable());
-        let act = p.sig.actions[sig as usize - 1];
+        let progress = core::mem::take(&mut p.progress);
         let mut r = call;
         if progress > 0 {
             // a write that moved some bytes returns their count
+            p.deadline = 0;
             r.eax = progress;
             self.finish(pid, r, false);
             return;
         }
-        // calls that must report EINTR even with SA_RESTART (sleeps, waits
-        // for signals, poll/select)
-        let restartable = !matches!(call.eax, 162 | 267 | 407 | 72 | 179 | 29 | 168 | 142 | 308 | 309 | 413 | 414);
-        // no handler runs (a stop or an ignored signal): restart silently
-        let no_handler = act.handler <= SIG_IGN;
-        if restartable && (no_handler || act.flags & SA_RESTART != 0) {
-            // back up over `int 0x80` so the call runs again
-            r.eip = r.eip.wrapping_sub(2);
-            self.finish(pid, r, true);
-        } else {
-            r.eax = (-EINTR) as u32;
-            self.finish(pid, r, false);
-        }
+        p.restart = Some(call.eax);
+        r.eax = (-restart_code(call.eax)) as u32;
+        self.sleep_interrupted(pid, &call);
+        self.finish(pid, r, true);
     }
 
     /// Queue the reply for `pid`, delivering pending signals first.
@@ -343,7 +367,17 @@ impl<P: Platform> Linux<P> {
                 None => return, // killed or stopped
             }
         }
-        let p = self.proc(pid);
+        let Some(p) = self.procs.get_mut(&pid) else { return };
+        if let Some(nr) = p.restart.take() {
+            // interrupted, and no handler ran: the call runs again (back
+            // over `int 0x80`); sigsuspend sets its mask again
+            regs.eax = nr;
+            regs.eip = regs.eip.wrapping_sub(2);
+            full = true;
+            if let Some(m) = p.saved_mask.take() {
+                p.sig.blocked = m;
+            }
+        }
         if p.is_zombie() || !matches!(p.state, State::Running) {
             return;
         }
@@ -352,64 +386,96 @@ impl<P: Platform> Linux<P> {
 
     /// A page fault of `task` at `addr`.
     pub fn on_fault(&mut self, task: TaskId, addr: u32, write: bool, eip: u32) -> FaultReply {
+        let r = self.fault(task, addr, write, eip);
+        self.settle();
+        r
+    }
+
+    fn fault(&mut self, task: TaskId, addr: u32, write: bool, eip: u32) -> FaultReply {
         let Some(&pid) = self.tasks.get(&task) else { return FaultReply::None };
         let r = self.with_mm(pid, |mm, ctx| mm.fault(addr, write, ctx));
         match r {
             Ok((frame, writable)) => FaultReply::Map { vaddr: self.pool.vaddr(frame), writable },
             Err(Fault::NoMem) => {
                 self.log_fmt(format_args!("l4linux: out of memory: killing pid {pid} (fault at {addr:#x})"));
-                self.force_signal(pid, SIGKILL, addr);
+                self.exit_process(pid, killed(SIGKILL));
                 FaultReply::None
             }
-            Err(Fault::Segv) => {
-                let _ = eip;
-                self.force_signal(pid, SIGSEGV, addr);
+            Err(f) => {
+                if self.strace {
+                    self.log_fmt(format_args!("[{pid}] page fault at {addr:#x} (eip {eip:#x}, write {write}): SIGSEGV"));
+                }
+                // the page-fault error code as the CPU reports it: user
+                // mode, write, protection violation (not a missing page)
+                let (code, present) = if f == Fault::Access { (SEGV_ACCERR, 1) } else { (SEGV_MAPERR, 0) };
+                let errcode = 4 | if write { 2 } else { 0 } | present;
+                self.force_signal(pid, SIGSEGV, SigInfo::fault(code, addr), (14, errcode, addr));
+                if let Some(p) = self.procs.get(&pid).filter(|p| !p.is_zombie()) {
+                    // the thread waits for its fault to be resolved: make it
+                    // report with its registers instead, for the handler
+                    let task = p.task;
+                    self.plat.interrupt_fault(task);
+                }
                 FaultReply::None
             }
         }
     }
 
     /// A CPU exception (or an interrupt the server asked for, vector 0x100).
-    pub fn on_exception(&mut self, task: TaskId, regs: Regs, vector: u32, _error: u32) {
+    pub fn on_exception(&mut self, task: TaskId, regs: Regs, vector: u32, error: u32) {
+        self.exception(task, regs, vector, error);
+        self.settle();
+    }
+
+    fn exception(&mut self, task: TaskId, regs: Regs, vector: u32, error: u32) {
         let Some(&pid) = self.tasks.get(&task) else { return };
         if let Some(initial) = self.fresh.remove(&pid) {
             // a new process reports for its registers
             self.finish(pid, initial, true);
             return;
         }
-        let sig = match vector {
+        // the signal each exception raises and its siginfo, as Linux's
+        // traps.c has them
+        let (sig, info) = match vector {
             l4_abi::msg::exc::RAISED => {
                 // interrupted for signal delivery
                 self.finish(pid, regs, true);
                 return;
             }
-            0 | 16 => SIGFPE,
-            1 | 3 => SIGTRAP,
-            6 => SIGILL,
-            7 => SIGFPE,
-            11 | 12 | 17 => SIGBUS,
-            _ => SIGSEGV,
+            0 => (SIGFPE, SigInfo::fault(FPE_INTDIV, regs.eip)),
+            6 => (SIGILL, SigInfo::fault(ILL_ILLOPN, regs.eip)),
+            1 | 3 => (SIGTRAP, SigInfo::KERNEL),
+            7 | 16 | 19 => (SIGFPE, SigInfo::KERNEL),
+            11 | 12 => (SIGBUS, SigInfo::KERNEL),
+            17 => (SIGBUS, SigInfo::fault(BUS_ADRALN, 0)),
+            _ => (SIGSEGV, SigInfo::KERNEL),
         };
-        self.proc_mut(pid).sig.pending |= bit(sig);
-        // a signal the program blocks or ignores while the CPU raises it
-        // kills it, as on Linux
-        let p = self.proc_mut(pid);
-        if p.sig.blocked & bit(sig) != 0 || p.sig.actions[sig as usize - 1].handler == SIG_IGN {
-            p.sig.blocked &= !bit(sig);
-            p.sig.actions[sig as usize - 1].handler = SIG_DFL;
+        if self.strace {
+            self.log_fmt(format_args!("[{pid}] exception {vector} at eip {:#x}: signal {sig}", regs.eip));
         }
+        self.force_signal(pid, sig, info, (vector, error, 0));
         self.finish(pid, regs, true);
     }
 
     /// Time passed: wake sleepers whose deadline came, fire alarms.
     pub fn on_timer(&mut self) {
+        self.timers();
+        self.settle();
+    }
+
+    fn timers(&mut self) {
         let now = self.now_ns();
         let pids: Vec<Pid> = self.procs.keys().copied().collect();
         for pid in pids {
             let Some(p) = self.procs.get_mut(&pid) else { continue };
             if let Some((at, interval)) = p.alarm {
                 if at <= now {
-                    p.alarm = if interval > 0 { Some((now + interval, interval)) } else { None };
+                    // periodic: the next expiry follows the last one (missed
+                    // periods are skipped), as Linux's hrtimer_forward
+                    p.alarm = (interval > 0).then(|| {
+                        let missed = (now - at) / interval;
+                        (at + (missed + 1) * interval, interval)
+                    });
                     self.send_signal(pid, SIGALRM);
                 }
             }
@@ -442,6 +508,11 @@ impl<P: Platform> Linux<P> {
 
     /// Bytes typed on the console.
     pub fn on_console_input(&mut self, bytes: &[u8]) {
+        self.console_input(bytes);
+        self.settle();
+    }
+
+    fn console_input(&mut self, bytes: &[u8]) {
         let echo = self.tty.input(bytes);
         if !echo.is_empty() {
             self.plat.console_write(&echo);
@@ -450,15 +521,24 @@ impl<P: Platform> Linux<P> {
             let pg = self.tty.foreground;
             self.signal_group(pg, sig);
         }
-        self.wake(|w| w == Wait::Tty || matches!(w, Wait::Poll(_)));
+        self.wake(Event::Tty);
     }
 
-    /// Run again the calls of blocked processes whose wait matches.
-    pub(crate) fn wake(&mut self, matches: impl Fn(Wait) -> bool) {
+    /// Something blocked calls may wait for changed: run them again now,
+    /// and once more when the current event has settled (a call that
+    /// blocks later in the same event may have waited for this change).
+    pub(crate) fn wake(&mut self, ev: Event) {
+        if !self.changes.contains(&ev) {
+            self.changes.push(ev);
+        }
+        self.retry_waiting(ev);
+    }
+
+    fn retry_waiting(&mut self, ev: Event) {
         let ready: Vec<Pid> = self
             .procs
             .iter()
-            .filter(|(_, p)| matches!(p.state, State::Blocked(w) if matches(w)))
+            .filter(|(_, p)| matches!(p.state, State::Blocked(w) if ev.wakes(w)))
             .map(|(&pid, _)| pid)
             .collect();
         for pid in ready {
@@ -511,7 +591,21 @@ impl<P: Platform> Linux<P> {
                 self.pipes.remove(&id);
             }
         }
-        self.wake(|w| w == Wait::Pipe(id) || matches!(w, Wait::Poll(_)));
+        self.wake(Event::Pipe(id));
+    }
+
+    /// Memory as /proc/meminfo and sysinfo report it, in bytes: (total,
+    /// free, cached). Process memory comes from the frame pool, file data
+    /// from the server's heap up to the tmpfs budget; both count, and the
+    /// files are the cache (as tmpfs pages are in Linux).
+    pub fn memory(&self) -> (u64, u64, u64) {
+        let page = crate::pool::PAGE as u64;
+        let (files, _) = self.vfs.usage();
+        let budget = self.vfs.budget();
+        let for_files = if budget == u64::MAX { files } else { budget.max(files) };
+        let total = self.pool.frames() as u64 * page + for_files;
+        let free = self.pool.free_frames() as u64 * page + (for_files - files);
+        (total, free, files)
     }
 
     /// The device a tmpfs inode stands for, if it is a device node.
@@ -531,6 +625,23 @@ pub const SA_RESTART: u32 = 0x1000_0000;
 pub const SA_NODEFER: u32 = 0x4000_0000;
 pub const SA_RESETHAND: u32 = 0x8000_0000;
 pub const SA_RESTORER: u32 = 0x0400_0000;
+
+/// Linux's internal restart code of calls that never restart after a
+/// handler (ERESTARTSYS, which may, is in `errno`).
+pub const ERESTARTNOHAND: Errno = 514;
+
+/// How system call `nr` ends when a signal interrupts it: sleeps, waits
+/// for signals, poll and select report EINTR to a handler even with
+/// SA_RESTART (ERESTARTNOHAND, ERESTART_RESTARTBLOCK in Linux); the others
+/// are restarted after an SA_RESTART handler (ERESTARTSYS).
+pub fn restart_code(nr: u32) -> Errno {
+    match nr {
+        // nanosleep, clock_nanosleep(_time64), pause, sigsuspend,
+        // rt_sigsuspend, poll, ppoll(_time64), _newselect, pselect6(_time64)
+        162 | 267 | 407 | 29 | 72 | 179 | 168 | 309 | 414 | 142 | 308 | 413 => ERESTARTNOHAND,
+        _ => ERESTARTSYS,
+    }
+}
 
 /// Lowest signal number in a mask (the mask is not empty).
 pub fn lowest(mask: u64) -> u32 {

@@ -68,3 +68,25 @@ pub const PRLIMIT64: usize = 340;
 pub const GETRANDOM: usize = 355;
 pub const STATX: usize = 383;
 pub const CLOCK_GETTIME64: usize = 403;
+
+// process and signal calls (for the process and signal test programs)
+pub const FORK: usize = 2;
+pub const EXECVE: usize = 11;
+pub const ALARM: usize = 27;
+pub const PAUSE: usize = 29;
+pub const SETPGID: usize = 57;
+pub const GETPGRP: usize = 65;
+pub const SETSID: usize = 66;
+pub const SETITIMER: usize = 104;
+pub const GETITIMER: usize = 105;
+pub const WAIT4: usize = 114;
+pub const GETPGID: usize = 132;
+pub const GETSID: usize = 147;
+pub const POLL: usize = 168;
+pub const RT_SIGPENDING: usize = 176;
+pub const RT_SIGSUSPEND: usize = 179;
+pub const SIGALTSTACK: usize = 186;
+pub const VFORK: usize = 190;
+pub const TKILL: usize = 238;
+pub const TGKILL: usize = 270;
+pub const WAITID: usize = 284;

@@ -423,3 +423,110 @@ pub fn rt_sigprocmask(how: u32, set: Option<&u64>, old: Option<&mut u64>, sigset
     // SAFETY: see above.
     unsafe { syscall4(nr::RT_SIGPROCMASK, how as usize, opt(set), opt_mut(old), sigsetsize) }
 }
+
+// ---- processes and signals (used by the process and signal test programs)
+
+/// fork: the child's pid in the parent, 0 in the child.
+pub fn fork() -> isize {
+    // SAFETY: the child continues with a copy of the address space.
+    unsafe { syscall0(nr::FORK) }
+}
+
+/// wait4 for `pid` (-1: any child); `status` receives the wait status.
+pub fn wait4(pid: i32, status: Option<&mut i32>, options: u32) -> isize {
+    // SAFETY: see above; no rusage.
+    unsafe { syscall4(nr::WAIT4, pid as usize, opt_mut(status), options as usize, 0) }
+}
+
+/// waitid; `info` receives the child's siginfo.
+pub fn waitid(idtype: u32, id: i32, info: Option<&mut SigInfo>, options: u32) -> isize {
+    // SAFETY: see above; no rusage.
+    unsafe { syscall5(nr::WAITID, idtype as usize, id as usize, opt_mut(info), options as usize, 0) }
+}
+
+/// # Safety
+/// `path`, `argv` and `envp` must be valid NUL-terminated strings and
+/// NULL-terminated arrays of them.
+pub unsafe fn execve(path: &CStr, argv: *const *const u8, envp: *const *const u8) -> isize {
+    // SAFETY: the caller vouches for the arrays.
+    unsafe { syscall3(nr::EXECVE, s(path), argv as usize, envp as usize) }
+}
+
+pub fn alarm(seconds: u32) -> isize {
+    // SAFETY: no pointers.
+    unsafe { syscall1(nr::ALARM, seconds as usize) }
+}
+
+pub fn setitimer(which: u32, new: &Itimerval, old: Option<&mut Itimerval>) -> isize {
+    // SAFETY: see above.
+    unsafe { syscall3(nr::SETITIMER, which as usize, p(new), opt_mut(old)) }
+}
+
+pub fn getitimer(which: u32, cur: &mut Itimerval) -> isize {
+    // SAFETY: see above.
+    unsafe { syscall2(nr::GETITIMER, which as usize, pm(cur)) }
+}
+
+/// Waits for a signal; returns -EINTR after a handler ran.
+pub fn pause() -> isize {
+    // SAFETY: no arguments.
+    unsafe { syscall0(nr::PAUSE) }
+}
+
+pub fn rt_sigsuspend(mask: &u64, sigsetsize: usize) -> isize {
+    // SAFETY: see above.
+    unsafe { syscall2(nr::RT_SIGSUSPEND, p(mask), sigsetsize) }
+}
+
+pub fn rt_sigpending(set: &mut u64, sigsetsize: usize) -> isize {
+    // SAFETY: see above.
+    unsafe { syscall2(nr::RT_SIGPENDING, pm(set), sigsetsize) }
+}
+
+/// # Safety
+/// The memory of a new alternate stack must stay usable for as long as
+/// handlers may run on it.
+pub unsafe fn sigaltstack(ss: Option<&StackT>, old: Option<&mut StackT>) -> isize {
+    // SAFETY: the caller vouches for the stack memory.
+    unsafe { syscall2(nr::SIGALTSTACK, opt(ss), opt_mut(old)) }
+}
+
+pub fn tkill(tid: i32, sig: u32) -> isize {
+    // SAFETY: no pointers.
+    unsafe { syscall2(nr::TKILL, tid as usize, sig as usize) }
+}
+
+pub fn tgkill(tgid: i32, tid: i32, sig: u32) -> isize {
+    // SAFETY: no pointers.
+    unsafe { syscall3(nr::TGKILL, tgid as usize, tid as usize, sig as usize) }
+}
+
+pub fn poll(fds: &mut [PollFd], timeout_ms: i32) -> isize {
+    // SAFETY: see above.
+    unsafe { syscall3(nr::POLL, pm(fds), fds.len(), timeout_ms as usize) }
+}
+
+pub fn setpgid(pid: i32, pgid: i32) -> isize {
+    // SAFETY: no pointers.
+    unsafe { syscall2(nr::SETPGID, pid as usize, pgid as usize) }
+}
+
+pub fn getpgid(pid: i32) -> isize {
+    // SAFETY: no pointers.
+    unsafe { syscall1(nr::GETPGID, pid as usize) }
+}
+
+pub fn getpgrp() -> isize {
+    // SAFETY: no arguments.
+    unsafe { syscall0(nr::GETPGRP) }
+}
+
+pub fn setsid() -> isize {
+    // SAFETY: no arguments.
+    unsafe { syscall0(nr::SETSID) }
+}
+
+pub fn getsid(pid: i32) -> isize {
+    // SAFETY: no pointers.
+    unsafe { syscall1(nr::GETSID, pid as usize) }
+}

@@ -261,3 +261,115 @@ const _: () = {
     assert!(offset_of!(SigAction, mask) == 12);
     assert!(size_of::<RobustListHead>() == 12);
 };
+
+/// `stack_t` for `sigaltstack`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StackT {
+    pub ss_sp: usize,
+    pub ss_flags: u32,
+    pub ss_size: usize,
+}
+
+/// `struct itimerval` (32-bit).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Itimerval {
+    pub it_interval: Timeval,
+    pub it_value: Timeval,
+}
+
+/// `struct pollfd`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PollFd {
+    pub fd: i32,
+    pub events: i16,
+    pub revents: i16,
+}
+
+/// `siginfo_t` as i386 Linux lays it out (128 bytes): signo, errno, code,
+/// then a union read through the accessors.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct SigInfo {
+    pub si_signo: i32,
+    pub si_errno: i32,
+    pub si_code: i32,
+    pub fields: [u32; 29],
+}
+
+impl Default for SigInfo {
+    fn default() -> Self {
+        SigInfo { si_signo: 0, si_errno: 0, si_code: 0, fields: [0; 29] }
+    }
+}
+
+impl SigInfo {
+    /// kill, tkill and SIGCHLD: the sender or child.
+    pub fn si_pid(&self) -> i32 {
+        self.fields[0] as i32
+    }
+    pub fn si_uid(&self) -> u32 {
+        self.fields[1]
+    }
+    /// SIGCHLD: exit status or signal.
+    pub fn si_status(&self) -> i32 {
+        self.fields[2] as i32
+    }
+    /// Faults: the address.
+    pub fn si_addr(&self) -> usize {
+        self.fields[0] as usize
+    }
+}
+
+/// `struct sigcontext` (i386, 88 bytes).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SigContext {
+    pub gs: u32,
+    pub fs: u32,
+    pub es: u32,
+    pub ds: u32,
+    pub edi: u32,
+    pub esi: u32,
+    pub ebp: u32,
+    pub esp: u32,
+    pub ebx: u32,
+    pub edx: u32,
+    pub ecx: u32,
+    pub eax: u32,
+    pub trapno: u32,
+    pub err: u32,
+    pub eip: u32,
+    pub cs: u32,
+    pub eflags: u32,
+    pub esp_at_signal: u32,
+    pub ss: u32,
+    pub fpstate: u32,
+    pub oldmask: u32,
+    pub cr2: u32,
+}
+
+/// `struct ucontext` (i386): flags, link, the alternate stack, the
+/// registers, the signal mask.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct UContext {
+    pub uc_flags: u32,
+    pub uc_link: u32,
+    pub uc_stack: StackT,
+    pub uc_mcontext: SigContext,
+    pub uc_sigmask: u64,
+}
+
+const _: () = {
+    assert!(size_of::<StackT>() == 12);
+    assert!(size_of::<Itimerval>() == 16);
+    assert!(size_of::<PollFd>() == 8);
+    assert!(size_of::<SigInfo>() == 128);
+    assert!(size_of::<SigContext>() == 88);
+    assert!(size_of::<UContext>() == 116);
+    assert!(offset_of!(UContext, uc_mcontext) == 20);
+    assert!(offset_of!(UContext, uc_sigmask) == 108);
+};

@@ -331,17 +331,16 @@ impl<P: Platform> Linux<P> {
             Ok(f) => f,
             Err(e) => return err(e),
         };
+        if let Some(r) = self.proc_getdents(pid, &f, buf, count) {
+            return r;
+        }
         let (ino, cookie) = {
             let of = f.borrow();
             match of.kind {
                 Kind::Inode(i) => (i, of.offset),
-                Kind::Proc(..) => return err(ENOTDIR),
                 _ => return err(ENOTDIR),
             }
         };
-        if let Some(r) = self.proc_getdents(pid, &f, buf, count) {
-            return r;
-        }
         let mut out: Vec<u8> = Vec::new();
         let mut next = cookie;
         loop {

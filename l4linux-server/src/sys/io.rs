@@ -46,8 +46,9 @@ impl<P: Platform> Linux<P> {
     }
 
     /// Job control for a background process touching the console: send
-    /// `sig` to its group and wait (the signal stops it), or fail with EIO
-    /// when the signal is ignored or blocked.
+    /// `sig` to its group and wait (the signal stops it); reading fails
+    /// with EIO when SIGTTIN is ignored or blocked (writing goes ahead),
+    /// and both fail with EIO for an orphaned group, as in Linux.
     fn tty_job_control(&mut self, pid: Pid, sig: u32) -> Option<Io> {
         if !self.background(pid) {
             return None;
@@ -58,6 +59,9 @@ impl<P: Platform> Linux<P> {
             return if sig == crate::linux::sig::SIGTTIN { Some(Io::Fail(EIO)) } else { None };
         }
         let pg = p.pgid;
+        if self.orphaned_group(pg) {
+            return Some(Io::Fail(EIO));
+        }
         self.signal_group(pg, sig);
         Some(Io::Wait(Wait::Tty))
     }
@@ -129,14 +133,13 @@ impl<P: Platform> Linux<P> {
             },
             Kind::PipeRead(id) => {
                 let Some(p) = self.pipes.get_mut(&id) else { return Io::Done(Vec::new()) };
-                if p.buf.is_empty() {
+                if p.is_empty() {
                     if p.writers == 0 || count == 0 {
                         return Io::Done(Vec::new());
                     }
                     return if nonblock { Io::Fail(EAGAIN) } else { Io::Wait(Wait::Pipe(id)) };
                 }
-                let n = count.min(p.buf.len());
-                let out: Vec<u8> = p.buf.drain(..n).collect();
+                let out = p.pop(count);
                 drop(of);
                 self.pipe_changed(id);
                 Io::Done(out)
@@ -146,11 +149,17 @@ impl<P: Platform> Linux<P> {
     }
 
     fn write_file(&mut self, pid: Pid, f: &FileRef, data: &[u8], at: Option<u64>) -> Io {
+        self.write_file_as(pid, f, data, at, false)
+    }
+
+    /// Write to a file; with `no_wait` as if it were non-blocking (a pipe
+    /// takes what fits now, or fails with EAGAIN).
+    fn write_file_as(&mut self, pid: Pid, f: &FileRef, data: &[u8], at: Option<u64>, no_wait: bool) -> Io {
         let mut of = f.borrow_mut();
         if !of.writable() {
             return Io::Fail(EBADF);
         }
-        let nonblock = of.flags & O_NONBLOCK != 0;
+        let nonblock = of.flags & O_NONBLOCK != 0 || no_wait;
         match of.kind.clone() {
             Kind::Inode(ino) => {
                 let now = self.now();
@@ -169,7 +178,8 @@ impl<P: Platform> Linux<P> {
                     Err(e) => {
                         if e == EFBIG {
                             drop(of);
-                            self.send_signal(pid, crate::linux::sig::SIGXFSZ);
+                            let info = SigInfo::from(SI_USER, pid, self.proc(pid).uid);
+                            self.post_signal(pid, crate::linux::sig::SIGXFSZ, info);
                         }
                         Io::Fail(e)
                     }
@@ -196,17 +206,16 @@ impl<P: Platform> Linux<P> {
                 let done = self.proc(pid).progress as usize;
                 let Some(p) = self.pipes.get_mut(&id) else { return Io::Fail(EPIPE) };
                 if p.readers == 0 {
-                    self.send_signal(pid, crate::linux::sig::SIGPIPE);
+                    let info = SigInfo::from(SI_USER, pid, self.proc(pid).uid);
+                    self.post_signal(pid, crate::linux::sig::SIGPIPE, info);
                     return if done > 0 { Io::Wrote(done) } else { Io::Fail(EPIPE) };
                 }
                 let rest = &data[done.min(data.len())..];
-                let space = PIPE_SIZE - p.buf.len();
                 if rest.is_empty() {
                     return Io::Wrote(done);
                 }
-                // small writes are atomic: all or nothing
-                let n = if data.len() <= PIPE_BUF { if space >= rest.len() { rest.len() } else { 0 } } else { space.min(rest.len()) };
-                p.buf.extend(&rest[..n]);
+                // page by page, as Linux (writes up to PIPE_BUF are atomic)
+                let n = p.push(rest, done == 0);
                 let total = done + n;
                 if n > 0 {
                     self.pipe_changed(id);
@@ -583,7 +592,7 @@ impl<P: Platform> Linux<P> {
             0x541B => {
                 // FIONREAD
                 let n = match &kind {
-                    Kind::PipeRead(id) => self.pipes.get(id).map_or(0, |p| p.buf.len()),
+                    Kind::PipeRead(id) => self.pipes.get(id).map_or(0, |p| p.len()),
                     Kind::Device(_, Dev::Console) => self.tty.available(),
                     Kind::Inode(ino) => {
                         let size = self.vfs.attr(*ino).size;
@@ -625,7 +634,7 @@ impl<P: Platform> Linux<P> {
                 if req == 0x5404 {
                     self.tty.flush_input();
                 }
-                self.wake(|w| w == Wait::Tty || matches!(w, Wait::Poll(_)));
+                self.wake(Event::Tty);
                 ok(0)
             }
             0x5413 => {
@@ -780,15 +789,39 @@ impl<P: Platform> Linux<P> {
         } else {
             None
         };
+        let start = inf.borrow().offset;
         let data = match self.read_file(pid, &inf, (count as usize).min(IO_CHUNK), at) {
             Io::Done(d) => d,
             Io::Fail(e) => return err(e),
             _ => return err(EINVAL),
         };
-        let n = match self.write_file(pid, &outf, &data, None) {
+        // the output takes what it can now; only that much input is used
+        // (a call that has to wait consumes nothing and runs again)
+        let out_nonblock = outf.borrow().flags & O_NONBLOCK != 0;
+        let n = match self.write_file_as(pid, &outf, &data, None, true) {
             Io::Wrote(n) => n,
-            Io::Wait(w) => return Sys::Block(w),
-            Io::Fail(e) => return err(e),
+            Io::Fail(EAGAIN) if !out_nonblock && !data.is_empty() => {
+                if at.is_none() {
+                    inf.borrow_mut().offset = start;
+                }
+                let wait = match outf.borrow().kind {
+                    Kind::PipeWrite(id) => Wait::Pipe(id),
+                    _ => Wait::Tty,
+                };
+                return Sys::Block(wait);
+            }
+            Io::Wait(w) => {
+                if at.is_none() {
+                    inf.borrow_mut().offset = start;
+                }
+                return Sys::Block(w);
+            }
+            Io::Fail(e) => {
+                if at.is_none() {
+                    inf.borrow_mut().offset = start;
+                }
+                return err(e);
+            }
             Io::Done(_) => return err(EIO),
         };
         if let Some(o) = at {
@@ -809,13 +842,13 @@ impl<P: Platform> Linux<P> {
     fn poll_file(&self, f: &OpenFile, events: u16) -> u16 {
         let r = match &f.kind {
             Kind::PipeRead(id) => match self.pipes.get(id) {
-                Some(p) if !p.buf.is_empty() => POLLIN | POLLRDNORM | if p.writers == 0 { POLLHUP } else { 0 },
+                Some(p) if !p.is_empty() => POLLIN | POLLRDNORM | if p.writers == 0 { POLLHUP } else { 0 },
                 Some(p) if p.writers == 0 => POLLHUP,
                 _ => 0,
             },
             Kind::PipeWrite(id) => match self.pipes.get(id) {
                 Some(p) if p.readers == 0 => POLLERR | POLLOUT | POLLWRNORM,
-                Some(p) if PIPE_SIZE - p.buf.len() >= PIPE_BUF => POLLOUT | POLLWRNORM,
+                Some(p) if !p.is_full() => POLLOUT | POLLWRNORM,
                 _ => 0,
             },
             Kind::Device(_, Dev::Console) => {
@@ -831,7 +864,8 @@ impl<P: Platform> Linux<P> {
         self.poll_common(pid, fds, nfds, t)
     }
 
-    pub(super) fn sys_ppoll(&mut self, pid: Pid, fds: u32, nfds: u32, ts: u32, sigmask: u32, time64: bool) -> Sys {
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn sys_ppoll(&mut self, pid: Pid, fds: u32, nfds: u32, ts: u32, sigmask: u32, size: u32, time64: bool) -> Sys {
         let t = if ts == 0 {
             None
         } else {
@@ -840,10 +874,35 @@ impl<P: Platform> Linux<P> {
                 Err(e) => return err(e),
             }
         };
-        if sigmask != 0 {
-            let _ = sigmask; // the mask is applied for the wait only; not modelled
+        if sigmask != 0 && size != 8 {
+            return err(EINVAL);
         }
-        self.poll_common(pid, fds, nfds, t)
+        self.with_sigmask(pid, sigmask, |l| l.poll_common(pid, fds, nfds, t))
+    }
+
+    /// Run a waiting call with the signal mask at `set` (if not 0) in
+    /// effect, as ppoll and pselect6 do: the old mask comes back when the
+    /// call returns, or through the frame of a handler that interrupts it.
+    fn with_sigmask(&mut self, pid: Pid, set: u32, call: impl FnOnce(&mut Self) -> Sys) -> Sys {
+        if set != 0 {
+            let mut b = [0u8; 8];
+            if self.copy_in(pid, set, &mut b).is_err() {
+                return err(EFAULT);
+            }
+            let p = self.proc_mut(pid);
+            if p.saved_mask.is_none() {
+                p.saved_mask = Some(p.sig.blocked);
+            }
+            p.sig.blocked = u64::from_le_bytes(b) & !(bit(crate::linux::sig::SIGKILL) | bit(crate::linux::sig::SIGSTOP));
+        }
+        let r = call(self);
+        if set != 0 && !matches!(r, Sys::Block(_)) {
+            let p = self.proc_mut(pid);
+            if let Some(m) = p.saved_mask.take() {
+                p.sig.blocked = m;
+            }
+        }
+        r
     }
 
     fn poll_common(&mut self, pid: Pid, fds: u32, nfds: u32, timeout: Option<u64>) -> Sys {
@@ -909,7 +968,7 @@ impl<P: Platform> Linux<P> {
     }
 
     #[allow(clippy::too_many_arguments)]
-    pub(super) fn sys_pselect6(&mut self, pid: Pid, n: i32, r: u32, w: u32, e: u32, ts: u32, _sig: u32, time64: bool) -> Sys {
+    pub(super) fn sys_pselect6(&mut self, pid: Pid, n: i32, r: u32, w: u32, e: u32, ts: u32, sig: u32, time64: bool) -> Sys {
         let timeout = if ts == 0 {
             None
         } else {
@@ -918,7 +977,19 @@ impl<P: Platform> Linux<P> {
                 Err(e) => return err(e),
             }
         };
-        self.select_common(pid, n, r, w, e, timeout, None)
+        // the sixth argument points to { const sigset_t *ss; size_t ss_len }
+        let mut set = 0;
+        if sig != 0 {
+            let mut b = [0u8; 8];
+            if self.copy_in(pid, sig, &mut b).is_err() {
+                return err(EFAULT);
+            }
+            set = crate::linux::u32_at(&b, 0);
+            if set != 0 && crate::linux::u32_at(&b, 4) != 8 {
+                return err(EINVAL);
+            }
+        }
+        self.with_sigmask(pid, set, |l| l.select_common(pid, n, r, w, e, timeout, None))
     }
 
     #[allow(clippy::too_many_arguments)]

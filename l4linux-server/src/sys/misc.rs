@@ -214,8 +214,9 @@ impl<P: Platform> Linux<P> {
 
     pub(super) fn sys_sysinfo(&mut self, pid: Pid, buf: u32) -> Sys {
         let uptime = self.now_ns() / 1_000_000_000;
-        let total = self.pool.frames() as u32;
-        let free = self.pool.free_frames() as u32;
+        let (total, free, files) = self.memory();
+        let page = crate::pool::PAGE as u64;
+        let (total, free, files) = ((total / page) as u32, (free / page) as u32, (files / page) as u32);
         let mut o = Out::with_size(64);
         let (l1, l5, l15) = self.loadavg_fixed();
         o.put_u32(0, uptime as u32)
@@ -224,7 +225,7 @@ impl<P: Platform> Linux<P> {
             .put_u32(12, l15)
             .put_u32(16, total)
             .put_u32(20, free)
-            .put_u32(24, 0)
+            .put_u32(24, files) // sharedram: tmpfs
             .put_u32(28, 0)
             .put_u32(32, 0)
             .put_u32(36, 0)

@@ -138,7 +138,7 @@ impl<P: Platform> Linux<P> {
             187 => self.sys_sendfile(pid, a as i32, b as i32, c, d, false),
             239 => self.sys_sendfile(pid, a as i32, b as i32, c, d, true),
             168 => self.sys_poll(pid, a, b, c as i32 as i64, false),
-            309 | 414 => self.sys_ppoll(pid, a, b, c, d, r.eax == 414),
+            309 | 414 => self.sys_ppoll(pid, a, b, c, d, e, r.eax == 414),
             142 => self.sys_select(pid, a as i32, b, c, d, e),
             308 | 413 => self.sys_pselect6(pid, a as i32, b, c, d, e, f, r.eax == 413),
             // time
@@ -157,8 +157,8 @@ impl<P: Platform> Linux<P> {
             43 => self.sys_times(pid, a),
             // signals
             37 => self.sys_kill(pid, a as i32, b),
-            238 => self.sys_tkill(pid, a, b),
-            270 => self.sys_tgkill(pid, a, b, c),
+            238 => self.sys_tgkill(pid, None, a, b),
+            270 => self.sys_tgkill(pid, Some(a), b, c),
             174 => self.sys_rt_sigaction(pid, a, b, c, d),
             67 => self.sys_sigaction(pid, a, b, c),
             175 => self.sys_rt_sigprocmask(pid, a, b, c, d),
@@ -168,7 +168,7 @@ impl<P: Platform> Linux<P> {
             179 => self.sys_rt_sigsuspend(pid, a, b),
             72 => self.sys_sigsuspend(pid, c),
             29 => crate::system::Sys::Block(crate::proc::Wait::Signal),
-            186 => self.sys_sigaltstack(pid, a, b),
+            186 => self.sys_sigaltstack(pid, a, b, r.esp),
             119 => self.sigreturn(pid, r, false),
             173 => self.sigreturn(pid, r, true),
             // identity and limits

@@ -81,14 +81,13 @@ impl<P: Platform> Linux<P> {
 
     pub(super) fn sys_waitid(&mut self, pid: Pid, idtype: u32, id: u32, infop: u32, options: u32) -> Sys {
         let which = match idtype {
-            0 => -1,                // P_ALL
-            1 => id as i32,         // P_PID
-            2 => -(id as i32),      // P_PGID
+            0 => -1,                 // P_ALL
+            1 if (id as i32) > 0 => id as i32, // P_PID
+            1 => return err(EINVAL),
+            2 if id == 0 => 0,       // P_PGID 0: the caller's group (Linux 5.4)
+            2 if (id as i32) > 0 => -(id as i32),
             _ => return err(EINVAL),
         };
-        if idtype == 2 && id == 0 {
-            return err(EINVAL);
-        }
         if options & (WEXITED | WUNTRACED | WCONTINUED) == 0 {
             return err(EINVAL);
         }
@@ -191,6 +190,9 @@ impl<P: Platform> Linux<P> {
         let my_sid = self.proc(pid).sid;
         if t.sid != my_sid {
             return err(EPERM);
+        }
+        if target != pid && t.execd {
+            return err(EACCES);
         }
         if t.sid == target {
             return err(EPERM); // a session leader cannot move

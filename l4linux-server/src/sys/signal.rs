@@ -18,31 +18,33 @@ impl<P: Platform> Linux<P> {
         if sig > NSIG {
             return err(EINVAL);
         }
-        self.sender_pid = pid;
+        let info = SigInfo::from(SI_USER, pid, self.proc(pid).uid);
         let found = match target {
             t if t > 0 => {
                 let t = t as u32;
                 if !self.procs.contains_key(&t) {
                     false
                 } else {
-                    self.send_signal(t, sig);
+                    self.post_signal(t, sig, info);
                     true
                 }
             }
             0 => {
                 let pg = self.proc(pid).pgid;
-                self.signal_group(pg, sig)
+                self.signal_group_info(pg, sig, info)
             }
             -1 => {
-                let all: alloc::vec::Vec<Pid> = self.procs.keys().copied().filter(|&p| p != self.init && p != pid).collect();
+                // everything but init and the caller
+                let all: alloc::vec::Vec<Pid> =
+                    self.procs.values().filter(|p| p.pid != self.init && p.pid != pid && !p.is_zombie()).map(|p| p.pid).collect();
                 for &p in &all {
-                    self.send_signal(p, sig);
+                    self.post_signal(p, sig, info);
                 }
                 !all.is_empty()
             }
-            t => self.signal_group(t.unsigned_abs(), sig),
+            t if t == i32::MIN => false,
+            t => self.signal_group_info(t.unsigned_abs(), sig, info),
         };
-        self.sender_pid = 0;
         if found {
             ok(0)
         } else {
@@ -50,21 +52,18 @@ impl<P: Platform> Linux<P> {
         }
     }
 
-    pub(super) fn sys_tkill(&mut self, pid: Pid, tid: u32, sig: u32) -> Sys {
-        if (tid as i32) <= 0 {
+    /// tkill and tgkill (`tgid` given): processes are single-threaded, so
+    /// the thread id is the pid.
+    pub(super) fn sys_tgkill(&mut self, pid: Pid, tgid: Option<u32>, tid: u32, sig: u32) -> Sys {
+        if (tid as i32) <= 0 || tgid.is_some_and(|g| (g as i32) <= 0) || sig > NSIG {
             return err(EINVAL);
         }
-        self.sys_kill(pid, tid as i32, sig)
-    }
-
-    pub(super) fn sys_tgkill(&mut self, pid: Pid, tgid: u32, tid: u32, sig: u32) -> Sys {
-        if (tid as i32) <= 0 || (tgid as i32) <= 0 {
-            return err(EINVAL);
-        }
-        if tgid != tid {
+        if tgid.is_some_and(|g| g != tid) || !self.procs.contains_key(&tid) {
             return err(ESRCH);
         }
-        self.sys_kill(pid, tid as i32, sig)
+        let info = SigInfo::from(SI_TKILL, pid, self.proc(pid).uid);
+        self.post_signal(tid, sig, info);
+        ok(0)
     }
 
     fn read_sigset(&mut self, pid: Pid, addr: u32, size: u32) -> Result<u64, Errno> {
@@ -242,31 +241,53 @@ impl<P: Platform> Linux<P> {
         Sys::Block(Wait::Signal)
     }
 
-    pub(super) fn sys_sigaltstack(&mut self, pid: Pid, ss: u32, old: u32) -> Sys {
-        const SS_ONSTACK: u32 = 1;
-        const SS_DISABLE: u32 = 2;
+    /// sigaltstack; `esp` is the caller's stack pointer (SS_ONSTACK is
+    /// reported, and the stack cannot be changed, while it runs on it).
+    pub(super) fn sys_sigaltstack(&mut self, pid: Pid, ss: u32, old: u32, esp: u32) -> Sys {
+        use crate::signal::{on_altstack, SS_AUTODISARM, SS_DISABLE, SS_ONSTACK};
         const MINSIGSTKSZ: u32 = 2048;
         let cur = self.proc(pid).sig.altstack;
-        if old != 0 {
-            let mut o = crate::linux::Out::with_size(12);
-            o.put_u32(0, cur.0).put_u32(4, cur.2).put_u32(8, cur.1);
-            if self.copy_out(pid, old, &o.buf).is_err() {
-                return err(EFAULT);
-            }
-        }
+        let on = on_altstack(cur, esp);
+        let mut new = None;
         if ss != 0 {
             let mut b = [0u8; 12];
             if self.copy_in(pid, ss, &mut b).is_err() {
                 return err(EFAULT);
             }
             let (sp, flags, size) = (crate::linux::u32_at(&b, 0), crate::linux::u32_at(&b, 4), crate::linux::u32_at(&b, 8));
-            if flags & !(SS_DISABLE | SS_ONSTACK | 0x8000_0000) != 0 {
+            if on {
+                return err(EPERM);
+            }
+            let mode = flags & !SS_AUTODISARM;
+            if mode != 0 && mode != SS_DISABLE && mode != SS_ONSTACK {
                 return err(EINVAL);
             }
-            if flags & SS_DISABLE == 0 && size < MINSIGSTKSZ {
+            new = Some(if mode == SS_DISABLE {
+                (0, 0, flags)
+            } else if size < MINSIGSTKSZ {
                 return err(ENOMEM);
+            } else {
+                (sp, size, flags)
+            });
+        }
+        if old != 0 {
+            // as Linux computes it: disabled, on it, or neither
+            let state = if cur.1 == 0 {
+                SS_DISABLE
+            } else if on {
+                SS_ONSTACK
+            } else {
+                0
+            };
+            let flags = state | (cur.2 & SS_AUTODISARM);
+            let mut o = crate::linux::Out::with_size(12);
+            o.put_u32(0, cur.0).put_u32(4, flags).put_u32(8, cur.1);
+            if self.copy_out(pid, old, &o.buf).is_err() {
+                return err(EFAULT);
             }
-            self.proc_mut(pid).sig.altstack = if flags & SS_DISABLE != 0 { (0, 0, SS_DISABLE) } else { (sp, size, 0) };
+        }
+        if let Some(n) = new {
+            self.proc_mut(pid).sig.altstack = n;
         }
         ok(0)
     }

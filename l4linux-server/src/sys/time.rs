@@ -113,7 +113,7 @@ impl<P: Platform> Linux<P> {
     }
 
     /// nanosleep (clock 1, relative) and clock_nanosleep.
-    pub(super) fn sys_nanosleep(&mut self, pid: Pid, clock: u32, flags: u32, req: u32, rem: u32, time64: bool) -> Sys {
+    pub(super) fn sys_nanosleep(&mut self, pid: Pid, clock: u32, flags: u32, req: u32, _rem: u32, time64: bool) -> Sys {
         if !matches!(clock, CLOCK_REALTIME | CLOCK_MONOTONIC | CLOCK_BOOTTIME) {
             return if self.clock_ns(pid, clock).is_none() { err(EINVAL) } else { err(EOPNOTSUPP) };
         }
@@ -128,18 +128,35 @@ impl<P: Platform> Linux<P> {
         if now >= deadline {
             return ok(0);
         }
-        // interrupted sleeps report what is left
-        if rem != 0 && flags & TIMER_ABSTIME == 0 && self.proc(pid).deliverable() != 0 {
-            let left = deadline - now;
+        Sys::Block(Wait::Until(deadline))
+    }
+
+    /// A sleep (`call`: its registers) was interrupted by a signal: like
+    /// Linux, a relative sleep reports the time left in its `rem` argument.
+    pub(crate) fn sleep_interrupted(&mut self, pid: Pid, call: &crate::platform::Regs) {
+        let (flags, rem, time64) = match call.eax {
+            162 => (0, call.ecx, false),
+            267 => (call.ecx, call.esi, false),
+            407 => (call.ecx, call.esi, true),
+            _ => return,
+        };
+        let deadline = self.proc(pid).deadline;
+        if rem != 0 && flags & TIMER_ABSTIME == 0 && deadline != 0 {
+            let left = deadline.saturating_sub(self.now_ns());
             let _ = self.write_timespec(pid, rem, left, time64);
         }
-        Sys::Block(Wait::Until(deadline))
     }
 
     pub(super) fn sys_alarm(&mut self, pid: Pid, secs: u32) -> Sys {
         let now = self.now_ns();
         let p = self.proc_mut(pid);
-        let left = p.alarm.map_or(0, |(at, _)| (at.saturating_sub(now)).div_ceil(1_000_000_000) as u32);
+        // seconds left, rounded as Linux does: to the nearest second, but
+        // never 0 while an alarm is pending
+        let left = p.alarm.map_or(0, |(at, _)| {
+            let ns = at.saturating_sub(now);
+            let (s, frac) = (ns / 1_000_000_000, ns % 1_000_000_000);
+            (s + u64::from((s == 0 && frac > 0) || frac >= 500_000_000)) as u32
+        });
         p.alarm = if secs == 0 { None } else { Some((now + secs as u64 * 1_000_000_000, 0)) };
         ok(left)
     }

@@ -44,7 +44,7 @@ mod path;
 mod tests;
 
 use alloc::vec::Vec;
-use hashbrown::HashMap;
+use crate::hash::IntMap;
 
 use crate::errno::*;
 use node::{Body, Dir, Inode, PAGE_SIZE};
@@ -212,7 +212,7 @@ pub struct DirEntry {
 
 /// The file tree.
 pub struct Vfs {
-    nodes: HashMap<Ino, Inode>,
+    nodes: IntMap<Ino, Inode>,
     next_ino: Ino,
     /// Data pages allocated (files and long symlinks).
     pages_used: u64,
@@ -225,7 +225,7 @@ pub struct Vfs {
 impl Vfs {
     /// A tree holding only "/" (mode [`ROOT_MODE`], owned by root).
     pub fn new(now: Timespec) -> Vfs {
-        let mut nodes = HashMap::new();
+        let mut nodes = IntMap::default();
         nodes.insert(
             ROOT_INO,
             Inode {
@@ -442,6 +442,11 @@ impl Vfs {
     /// may hold; writes past it fail with ENOSPC. Data already there stays.
     pub fn set_budget(&mut self, bytes: u64) {
         self.budget = bytes;
+    }
+
+    /// The file data limit in bytes (`u64::MAX`: none).
+    pub fn budget(&self) -> u64 {
+        self.budget
     }
 
     /// Limit the number of inodes; creating more fails with ENOSPC.
