@@ -300,11 +300,20 @@ fn populate(vfs: &mut Vfs, now: Timespec) {
 }
 
 fn regs_of(m: &Msg) -> Regs {
-    let mut w = [0u32; 10];
-    for (i, x) in w.iter_mut().enumerate() {
-        *x = m.word(i + 1);
+    let u = Utcb::current();
+    let r = |i: usize| u.mr(i);
+    Regs {
+        eax: m.mr[exc::EAX],
+        ebx: m.mr[exc::EBX],
+        ecx: m.mr[exc::ECX],
+        edx: r(exc::EDX),
+        esi: r(exc::ESI),
+        edi: r(exc::EDI),
+        ebp: r(exc::EBP),
+        eip: r(exc::EIP),
+        esp: r(exc::ESP),
+        eflags: r(exc::EFLAGS),
     }
-    Regs::from_words(&w)
 }
 
 /// The reply message for a process: eax only, or all ten registers.
@@ -330,25 +339,32 @@ fn event_loop<P: Platform>(linux: &mut Linux<P>) -> ! {
     // the replies being sent, swapped with the server's queue (no
     // allocation per event)
     let mut replies: Vec<Reply> = Vec::new();
+    let mut next_deadline: Option<Option<u64>> = None;
     loop {
-        core::mem::swap(&mut replies, &mut linux.replies);
-        let count = replies.len();
-        for (i, r) in replies.drain(..).enumerate() {
-            if let Some((to, mut earlier)) = combined.take() {
-                let _ = ipc::send(to, &mut earlier, Timeout::ZERO);
-            }
-            let mut msg = reply_msg(&r.regs, r.full);
-            if i + 1 < count {
-                let _ = ipc::send(ThreadId(r.task), &mut msg, Timeout::ZERO);
-            } else {
-                combined = Some((ThreadId(r.task), msg));
+        if !linux.replies.is_empty() {
+            core::mem::swap(&mut replies, &mut linux.replies);
+            let count = replies.len();
+            for (i, r) in replies.drain(..).enumerate() {
+                if let Some((to, mut earlier)) = combined.take() {
+                    let _ = ipc::send(to, &mut earlier, Timeout::ZERO);
+                }
+                let mut msg = reply_msg(&r.regs, r.full);
+                if i + 1 < count {
+                    let _ = ipc::send(ThreadId(r.task), &mut msg, Timeout::ZERO);
+                } else {
+                    combined = Some((ThreadId(r.task), msg));
+                }
             }
         }
-        let timeout = match linux.next_deadline() {
+        // the next timer deadline changes only with events of the general
+        // path (the quick system calls below change nothing)
+        let deadline = *next_deadline.get_or_insert_with(|| linux.next_deadline());
+        let timeout = match deadline {
             Some(d) => {
                 let now = linux.now_ns();
                 if d <= now {
                     linux.on_timer();
+                    next_deadline = None;
                     continue;
                 }
                 Timeout::from_micros((d - now).div_ceil(1000))
@@ -367,17 +383,25 @@ fn event_loop<P: Platform>(linux: &mut Linux<P>) -> ! {
             Ok(f) => f,
             Err(Error::RecvTimeout) => {
                 linux.on_timer();
+                next_deadline = None;
                 continue;
             }
             // the send phase failed (the process is gone): nothing received
             Err(_) => continue,
         };
+        let tag = m.tag();
+        if tag.label() == label::EXCEPTION && tag.untyped() == exc::WORDS && m.word(exc::VECTOR) == 0x80 {
+            if let Some(v) = linux.quick_syscall(from.0, m.mr[exc::EAX]) {
+                combined = Some((from, Msg { mr: [MsgTag::new(0, 1, 0).0, v, 0, 0] }));
+                continue;
+            }
+        }
+        next_deadline = None;
         if from == irq {
             let bytes = uart_read();
             linux.on_console_input(&bytes);
             continue;
         }
-        let tag = m.tag();
         if tag.label() & label::PAGE_FAULT_MASK == label::PAGE_FAULT {
             let write = tag.label() & rights::W as u16 != 0;
             match linux.on_fault(from.0, m.mr[1], write, m.mr[2]) {

@@ -3,7 +3,8 @@
 //! arithmetic, which the i486 does in library calls; this one is one
 //! 32-bit multiply per word (Fibonacci hashing) with the high half folded
 //! into the low one, since hashbrown picks buckets by the low bits and
-//! thread ids differ only in their high bits.
+//! thread ids differ only in their high bits. And the table of tasks,
+//! which needs no hashing at all.
 
 use core::hash::{BuildHasherDefault, Hasher};
 
@@ -63,6 +64,40 @@ impl Hasher for IntHasher {
 /// A `hashbrown::HashMap` with [`IntHasher`].
 pub type IntMap<K, V> = hashbrown::HashMap<K, V, BuildHasherDefault<IntHasher>>;
 
+/// Processes by their task's thread id, in a table indexed by the thread
+/// number (ids are `number << 14 | version`, and the kernel's numbers are
+/// small and dense): one array access per event instead of a hash lookup,
+/// with the whole id compared so that a stale id finds nothing.
+#[derive(Default)]
+pub struct TaskTable {
+    slots: alloc::vec::Vec<(u32, u32)>,
+}
+
+impl TaskTable {
+    fn slot(task: u32) -> usize {
+        (task >> l4_abi::ThreadId::VERSION_BITS) as usize
+    }
+    #[inline]
+    pub fn get(&self, task: &u32) -> Option<&u32> {
+        match self.slots.get(Self::slot(*task)) {
+            Some((id, pid)) if *id == *task && *task != 0 => Some(pid),
+            _ => None,
+        }
+    }
+    pub fn insert(&mut self, task: u32, pid: u32) {
+        let i = Self::slot(task);
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, (0, 0));
+        }
+        self.slots[i] = (task, pid);
+    }
+    pub fn remove(&mut self, task: &u32) -> Option<u32> {
+        let pid = *self.get(task)?;
+        self.slots[Self::slot(*task)] = (0, 0);
+        Some(pid)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +136,21 @@ mod tests {
             assert_eq!(m.get(&(i << 14 | 3)), Some(&i));
         }
         assert_eq!(m.get(&5), None);
+    }
+
+    #[test]
+    fn task_table_matches_whole_ids() {
+        let mut t = TaskTable::default();
+        t.insert(7 << 14 | 2, 42);
+        t.insert(3 << 14 | 1, 9);
+        assert_eq!(t.get(&(7 << 14 | 2)), Some(&42));
+        assert_eq!(t.get(&(7 << 14 | 3)), None, "another version of the thread");
+        assert_eq!(t.get(&(5 << 14 | 1)), None);
+        assert_eq!(t.get(&(900 << 14 | 1)), None, "beyond the table");
+        assert_eq!(t.get(&0), None);
+        assert_eq!(t.remove(&(7 << 14 | 3)), None);
+        assert_eq!(t.remove(&(7 << 14 | 2)), Some(42));
+        assert_eq!(t.get(&(7 << 14 | 2)), None);
+        assert_eq!(t.get(&(3 << 14 | 1)), Some(&9));
     }
 }

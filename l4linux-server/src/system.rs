@@ -19,7 +19,7 @@ use crate::tty::Tty;
 use crate::vfs::Vfs;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use crate::hash::IntMap;
+use crate::hash::TaskTable;
 
 /// A reply to send to a process's thread.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,7 +76,7 @@ pub struct Linux<P: Platform> {
     pub pool: Pool,
     pub vfs: Vfs,
     pub procs: BTreeMap<Pid, Process>,
-    pub tasks: IntMap<TaskId, Pid>,
+    pub tasks: TaskTable,
     next_pid: Pid,
     pub replies: Vec<Reply>,
     pub(crate) revoke: Vec<(Frame, u32)>,
@@ -133,7 +133,7 @@ impl<P: Platform> Linux<P> {
             pool,
             vfs,
             procs: BTreeMap::new(),
-            tasks: IntMap::default(),
+            tasks: TaskTable::default(),
             next_pid: 1,
             replies: Vec::new(),
             revoke: Vec::new(),
@@ -173,6 +173,9 @@ impl<P: Platform> Linux<P> {
 
     /// Apply the revocations an operation produced.
     pub(crate) fn flush_revokes(&mut self) {
+        if self.revoke.is_empty() {
+            return;
+        }
         for (f, r) in self.revoke.drain(..) {
             self.plat.revoke(f, r);
         }
@@ -263,7 +266,7 @@ impl<P: Platform> Linux<P> {
     /// `int 0x80` from the thread `task` with its registers.
     pub fn on_syscall(&mut self, task: TaskId, regs: Regs) {
         let Some(&pid) = self.tasks.get(&task) else { return };
-        if self.proc(pid).state != State::Running {
+        if !self.procs.get(&pid).is_some_and(|p| matches!(p.state, State::Running)) {
             return;
         }
         self.serving = Some(pid);
@@ -272,13 +275,42 @@ impl<P: Platform> Linux<P> {
         self.settle();
     }
 
+    /// The system calls that only read the caller's identity, answered by
+    /// the event loop without the general path when the caller has no
+    /// signal to take and nothing is traced: they change no state and never
+    /// block, so the reply is the whole effect (and the null system call
+    /// costs little more than the IPC round trip). `None`: take the general
+    /// path.
+    pub fn quick_syscall(&self, task: TaskId, nr: u32) -> Option<u32> {
+        if self.strace {
+            return None;
+        }
+        let pid = *self.tasks.get(&task)?;
+        let p = self.procs.get(&pid)?;
+        if !matches!(p.state, State::Running) || p.deliverable() != 0 || p.restart.is_some() {
+            return None;
+        }
+        Some(match nr {
+            20 | 224 => pid,
+            64 => p.ppid,
+            199 | 24 => p.uid,
+            201 | 49 => p.euid,
+            200 | 47 => p.gid,
+            202 | 50 => p.egid,
+            _ => return None,
+        })
+    }
+
     /// Work left over by an event: continued processes get their replies,
     /// and calls still blocked on something that changed run again (until
     /// nothing changes any more).
     pub(crate) fn settle(&mut self) {
+        if self.continued.is_empty() && self.changes.is_empty() {
+            return;
+        }
         for _ in 0..64 {
             while let Some((pid, regs)) = self.continued.pop() {
-                if self.procs.get(&pid).is_some_and(|p| p.state == State::Running) {
+                if self.procs.get(&pid).is_some_and(|p| matches!(p.state, State::Running)) {
                     self.finish(pid, regs, true);
                 }
             }
@@ -361,13 +393,15 @@ impl<P: Platform> Linux<P> {
 
     /// Queue the reply for `pid`, delivering pending signals first.
     pub(crate) fn finish(&mut self, pid: Pid, mut regs: Regs, mut full: bool) {
-        if self.proc(pid).deliverable() != 0 {
+        let Some(mut p) = self.procs.get_mut(&pid) else { return };
+        if p.deliverable() != 0 {
             match self.deliver_signals(pid, &mut regs) {
                 Some(changed) => full |= changed,
                 None => return, // killed or stopped
             }
+            let Some(q) = self.procs.get_mut(&pid) else { return };
+            p = q;
         }
-        let Some(p) = self.procs.get_mut(&pid) else { return };
         if let Some(nr) = p.restart.take() {
             // interrupted, and no handler ran: the call runs again (back
             // over `int 0x80`); sigsuspend sets its mask again
