@@ -403,6 +403,19 @@ impl Mm {
         Ok(())
     }
 
+    /// Copy `len` bytes from user memory into a new buffer.
+    pub fn read_vec(&mut self, addr: u32, len: usize, ctx: &mut Ctx) -> Result<Vec<u8>, Errno> {
+        let mut out = Vec::with_capacity(len);
+        while out.len() < len {
+            let a = addr.checked_add(out.len() as u32).ok_or(EFAULT)?;
+            let f = self.frame_for_read(a, ctx)?;
+            let off = (a as usize) % PAGE;
+            let n = (PAGE - off).min(len - out.len());
+            out.extend_from_slice(&ctx.pool.bytes(f)[off..off + n]);
+        }
+        Ok(out)
+    }
+
     /// Copy to user memory.
     pub fn write(&mut self, addr: u32, data: &[u8], ctx: &mut Ctx) -> Result<(), Errno> {
         let mut done = 0;

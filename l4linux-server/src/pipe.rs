@@ -15,7 +15,8 @@ pub const SLOTS: usize = 16;
 /// The capacity in bytes, as F_GETPIPE_SZ reports it.
 pub const PIPE_SIZE: usize = PIPE_BUF * SLOTS;
 
-/// One slot: the bytes not yet read, which start `start` bytes into the page.
+/// One slot: the bytes written into the page; those before `start` have
+/// been read.
 struct Slot {
     start: usize,
     data: Vec<u8>,
@@ -35,7 +36,7 @@ impl Pipe {
 
     /// Bytes waiting to be read (FIONREAD).
     pub fn len(&self) -> usize {
-        self.slots.iter().map(|s| s.data.len()).sum()
+        self.slots.iter().map(|s| s.data.len() - s.start).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -55,7 +56,7 @@ impl Pipe {
         let chars = data.len() % PIPE_BUF;
         if first && chars != 0 {
             if let Some(last) = self.slots.back_mut() {
-                if last.start + last.data.len() + chars <= PIPE_BUF {
+                if last.data.len() + chars <= PIPE_BUF {
                     last.data.extend_from_slice(&data[..chars]);
                     done = chars;
                 }
@@ -71,13 +72,13 @@ impl Pipe {
 
     /// Read up to `max` bytes from the front.
     pub fn pop(&mut self, max: usize) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(max.min(self.len()));
         while out.len() < max {
             let Some(front) = self.slots.front_mut() else { break };
-            let n = front.data.len().min(max - out.len());
-            out.extend(front.data.drain(..n));
+            let n = (front.data.len() - front.start).min(max - out.len());
+            out.extend_from_slice(&front.data[front.start..front.start + n]);
             front.start += n;
-            if front.data.is_empty() {
+            if front.start == front.data.len() {
                 self.slots.pop_front();
             }
         }

@@ -190,6 +190,15 @@ impl<P: Platform> Linux<P> {
         r
     }
 
+    /// Copy `len` bytes from the user memory of `pid` into a new buffer.
+    pub fn copy_in_vec(&mut self, pid: Pid, addr: u32, len: usize) -> Result<Vec<u8>, Errno> {
+        let p = self.procs.get_mut(&pid).ok_or(ESRCH)?;
+        let mut src = VfsSource(&mut self.vfs);
+        let r = p.mm.read_vec(addr, len, &mut Ctx { pool: &mut self.pool, files: &mut src, revoke: &mut self.revoke });
+        self.flush_revokes();
+        r
+    }
+
     /// Copy to the user memory of `pid`.
     pub fn copy_out(&mut self, pid: Pid, addr: u32, data: &[u8]) -> Result<(), Errno> {
         let p = self.procs.get_mut(&pid).ok_or(ESRCH)?;

@@ -310,10 +310,10 @@ impl<P: Platform> Linux<P> {
         if at.is_some() && matches!(f.borrow().kind, Kind::PipeRead(_) | Kind::PipeWrite(_)) {
             return err(ESPIPE);
         }
-        let mut data = alloc::vec![0u8; (count as usize).min(IO_CHUNK)];
-        if let Err(e) = self.copy_in(pid, buf, &mut data) {
-            return err(e);
-        }
+        let data = match self.copy_in_vec(pid, buf, (count as usize).min(IO_CHUNK)) {
+            Ok(d) => d,
+            Err(e) => return err(e),
+        };
         match self.write_file(pid, &f, &data, at) {
             Io::Wrote(n) => ok(n as u32),
             Io::Wait(w) => Sys::Block(w),
