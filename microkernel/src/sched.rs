@@ -8,9 +8,9 @@ pub const PRIOS: usize = 256;
 
 pub struct ReadyQueues {
     /// Bit `p % 32` of word `p / 32`: priority `p` has ready threads.
-    bitmap: [u32; PRIOS / 32],
-    /// Bit `w`: word `w` of the bitmap is not zero (read by the assembly
-    /// fast path: zero means nothing is ready).
+    pub(crate) bitmap: [u32; PRIOS / 32],
+    /// Bit `w`: word `w` of the bitmap is not zero (the assembly fast
+    /// paths find the highest ready priority from both).
     pub(crate) summary: u32,
     head: [Idx; PRIOS],
 }

@@ -68,8 +68,6 @@ trap_ipc:
     jnz 90f
     cmpw $0xFFFF, {t_slot}(%esp)           /* the caller has a UTCB */
     je 90f
-    cmpl $0, %ss:{kernel}+{k_summary}      /* nothing else ready */
-    jne 90f
     cmpl $0, %ss:{kernel}+{k_irq}          /* no interrupt pending or unacknowledged */
     jne 90f
     cmpw $0xFFFF, %ss:{kernel}+{k_donee}   /* no donation running */
@@ -84,6 +82,20 @@ trap_ipc:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 90f
+    /* no ready thread outranks it (what the general dispatch asks of a
+       thread it switches to directly) */
+    movl %ss:{kernel}+{k_summary}, %esi
+    testl %esi, %esi
+    jz 41f
+    bsrl %esi, %esi
+    movl %ss:{kernel}+{k_bitmap}(,%esi,4), %edi
+    bsrl %edi, %edi
+    shll $5, %esi
+    addl %edi, %esi
+    movzbl %ss:{t_prio}(%ebx), %edi
+    cmpl %edi, %esi
+    ja 90f
+41:
     movl %ss:{t_partner}(%ebx), %esi       /* it waits for us or anyone */
     cmpl $-1, %esi
     je 1f
@@ -169,8 +181,6 @@ trap_linux:
     pushl $0
     pushl $0x80
     pushal
-    cmpl $0, %ss:{kernel}+{k_summary}
-    jne 91f
     cmpl $0, %ss:{kernel}+{k_irq}
     jne 91f
     cmpw $0xFFFF, %ss:{kernel}+{k_donee}
@@ -185,6 +195,20 @@ trap_linux:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 91f
+    /* no ready thread outranks it (what the general dispatch asks of a
+       thread it switches to directly) */
+    movl %ss:{kernel}+{k_summary}, %esi
+    testl %esi, %esi
+    jz 42f
+    bsrl %esi, %esi
+    movl %ss:{kernel}+{k_bitmap}(,%esi,4), %edi
+    bsrl %edi, %edi
+    shll $5, %esi
+    addl %edi, %esi
+    movzbl %ss:{t_prio}(%ebx), %edi
+    cmpl %edi, %esi
+    ja 91f
+42:
     cmpl $0x0004, %ss:{t_state}(%ebx)      /* waits in an ordinary receive */
     jne 91f
     movl %ss:{t_partner}(%ebx), %esi
@@ -341,8 +365,6 @@ trap_pf:
     pushal
     testb $3, {f_cs}(%esp)                 /* from user mode (else esp is not a TCB) */
     jz 92f
-    cmpl $0, %ss:{kernel}+{k_summary}
-    jne 92f
     cmpl $0, %ss:{kernel}+{k_irq}
     jne 92f
     cmpw $0xFFFF, %ss:{kernel}+{k_donee}
@@ -357,6 +379,20 @@ trap_pf:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 92f
+    /* no ready thread outranks it (what the general dispatch asks of a
+       thread it switches to directly) */
+    movl %ss:{kernel}+{k_summary}, %esi
+    testl %esi, %esi
+    jz 43f
+    bsrl %esi, %esi
+    movl %ss:{kernel}+{k_bitmap}(,%esi,4), %edi
+    bsrl %edi, %edi
+    shll $5, %esi
+    addl %edi, %esi
+    movzbl %ss:{t_prio}(%ebx), %edi
+    cmpl %edi, %esi
+    ja 92f
+43:
     cmpl $0x0004, %ss:{t_state}(%ebx)      /* waits in an ordinary receive */
     jne 92f
     movl %ss:{t_partner}(%ebx), %esi
@@ -437,6 +473,8 @@ trap_pf:
     kernel = sym KERNEL,
     k_current = const offset_of!(K, current),
     k_summary = const offset_of!(K, rq.summary),
+    k_bitmap = const offset_of!(K, rq.bitmap),
+    t_prio = const offset_of!(Tcb, prio),
     k_irq = const offset_of!(K, irq),
     k_donee = const offset_of!(K, donee),
     k_gen = const offset_of!(K, switch_gen),
