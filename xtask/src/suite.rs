@@ -19,6 +19,13 @@ impl Suite {
         self.filter.as_ref().is_none_or(|f| name.contains(f.as_str()))
     }
 
+    /// Can the filter match a test whose name starts with `prefix`? (To
+    /// skip a group's set-up.) A filter without `::` may match inside any
+    /// name; one with `::` only names under its own group.
+    pub fn wanted_group(&self, prefix: &str) -> bool {
+        self.filter.as_ref().is_none_or(|f| !f.contains("::") || f.starts_with(prefix) || prefix.contains(f.as_str()))
+    }
+
     /// Record an outcome.
     pub fn record(&mut self, name: &str, result: Result<(), String>) {
         match result {
@@ -59,5 +66,25 @@ impl Suite {
         }
         println!("\n{} passed, {} failed", self.passed, self.failed.len());
         self.failed.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Suite;
+
+    fn with(filter: Option<&str>) -> Suite {
+        Suite::new(filter.map(str::to_string))
+    }
+
+    #[test]
+    fn group_filters() {
+        assert!(with(None).wanted_group("linux::"));
+        assert!(with(Some("fuzz")).wanted_group("linux::"), "a plain word may match inside the group");
+        assert!(with(Some("shell")).wanted_group("linux-mach::"));
+        assert!(with(Some("linux::conformance")).wanted_group("linux::"));
+        assert!(with(Some("linux")).wanted_group("linux-mach::"));
+        assert!(!with(Some("linux::conformance")).wanted_group("linux-mach::"));
+        assert!(!with(Some("kernel::ipc")).wanted_group("linux::"));
     }
 }

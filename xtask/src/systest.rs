@@ -79,7 +79,7 @@ fn host_unit_tests(suite: &mut Suite) -> Result<()> {
 /// `TEST name FAILED: why`, then `KTEST DONE passed=N failed=M`.
 fn kernel_suite(suite: &mut Suite, images: &Images, mach: bool) {
     let prefix = if mach { "kernel-mach" } else { "kernel" };
-    if !suite.wanted(prefix) {
+    if !suite.wanted_group(&format!("{prefix}::")) {
         return;
     }
     eprintln!("[test] in-QEMU kernel test suite ({prefix}, -cpu 486)");
@@ -151,7 +151,7 @@ fn kernel_fault(images: &Images) -> Result<()> {
 pub fn run_all(filter: Option<String>) -> Result<bool> {
     let mut suite = Suite::new(filter);
     crate::deps::ensure(crate::deps::CORE)?;
-    if suite.wanted("host::") {
+    if suite.wanted_group("host::") {
         host_unit_tests(&mut suite)?;
     }
     // the glibc-static hello world goes into the initrd for the tests
@@ -191,17 +191,17 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
     // the executable specification, replayed against the real kernel
     suite.run("spec::qemu-replay", || crate::spec::qemu_replay(&images, crate::spec::seed(), crate::spec::ops()));
     suite.run("spec::qemu-replay-mach", || crate::spec::qemu_replay_on(&images, true, crate::spec::seed(), crate::spec::ops()));
-    if suite.wanted("linux::") {
+    if suite.wanted_group("linux::") {
         crate::linuxtest::system_tests(&mut suite, &images, false);
         crate::shelltest::tests(&mut suite, &images, false);
     }
     // sigma0, the roottask and the server run unmodified on the Mach-style kernel
-    if suite.wanted("linux-mach::") {
+    if suite.wanted_group("linux-mach::") {
         crate::linuxtest::system_tests(&mut suite, &images, true);
     }
     // the benchmark harness on all three systems (quick plans: it proves that
     // every benchmark runs and reports on each system; figures are not checked)
-    if suite.wanted("bench::") {
+    if suite.wanted_group("bench::") {
         match crate::bench::quick_results() {
             Ok(results) => {
                 for r in &results {
