@@ -1254,3 +1254,27 @@ fn sync_pte<M: Machine>(m: &mut M, spaces: &[Space], n: &Node, gone: bool) {
     }
     m.invalidate(pd, va);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_ids_are_shared_and_a_reused_id_is_new() {
+        let mut s = TlsSets::default();
+        assert_eq!(s.intern(&[0; 3]), 0);
+        assert!(!s.is_new(0), "the empty set is never new");
+        let a = s.intern(&[1, 0, 0]);
+        assert!(s.is_new(a));
+        let b = s.intern(&[1, 0, 0]);
+        assert_eq!(a, b);
+        assert!(!s.is_new(a), "shared by two threads");
+        s.release(a);
+        s.release(b);
+        // the freed id names other descriptors now: the switch must not
+        // trust a GDT that holds the old ones under it
+        let c = s.intern(&[2, 0, 0]);
+        assert_eq!(c, a);
+        assert!(s.is_new(c));
+    }
+}
