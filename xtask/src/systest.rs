@@ -151,7 +151,7 @@ fn kernel_fault(images: &Images) -> Result<()> {
 pub fn run_all(filter: Option<String>) -> Result<bool> {
     let mut suite = Suite::new(filter);
     crate::deps::ensure(crate::deps::CORE)?;
-    if suite.wanted_group("host::") {
+    if suite.wanted_bulk("host::") {
         host_unit_tests(&mut suite)?;
     }
     // the glibc-static hello world goes into the initrd for the tests
@@ -201,7 +201,7 @@ pub fn run_all(filter: Option<String>) -> Result<bool> {
     }
     // the benchmark harness on all three systems (quick plans: it proves that
     // every benchmark runs and reports on each system; figures are not checked)
-    if suite.wanted_group("bench::") {
+    if suite.wanted_bulk("bench::") {
         match crate::bench::quick_results() {
             Ok(results) => {
                 for r in &results {

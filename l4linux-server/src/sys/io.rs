@@ -397,13 +397,18 @@ impl<P: Platform> Linux<P> {
             Ok(f) => f,
             Err(e) => return err(e),
         };
+        // at most IO_CHUNK bytes per call (a short write, as for write):
+        // the iovec lengths are the user's, up to 2 GiB in all
         let mut data = Vec::new();
         for (base, len) in v {
-            let mut b = alloc::vec![0u8; len as usize];
-            if let Err(e) = self.copy_in(pid, base, &mut b) {
-                return err(e);
+            let n = (len as usize).min(IO_CHUNK - data.len());
+            match self.copy_in_vec(pid, base, n) {
+                Ok(b) => data.extend_from_slice(&b),
+                Err(e) => return err(e),
             }
-            data.extend_from_slice(&b);
+            if data.len() == IO_CHUNK {
+                break;
+            }
         }
         match self.write_file(pid, &f, &data, None) {
             Io::Wrote(n) => ok(n as u32),

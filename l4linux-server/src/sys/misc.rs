@@ -147,13 +147,20 @@ impl<P: Platform> Linux<P> {
         if flags & !7 != 0 || flags & 6 == 6 {
             return err(EINVAL);
         }
+        // made and copied a page at a time (the length is the user's); a
+        // fault after some bytes ends the call with their count, as in Linux
         let n = (len as usize).min(1 << 25);
-        let mut b = alloc::vec![0u8; n];
-        self.plat.random(&mut b);
-        match self.copy_out(pid, buf, &b) {
-            Ok(()) => ok(n as u32),
-            Err(e) => err(e),
+        let mut b = [0u8; 4096];
+        let mut done = 0;
+        while done < n {
+            let k = (n - done).min(b.len());
+            self.plat.random(&mut b[..k]);
+            if let Err(e) = self.copy_out(pid, buf.wrapping_add(done as u32), &b[..k]) {
+                return if done > 0 { ok(done as u32) } else { err(e) };
+            }
+            done += k;
         }
+        ok(n as u32)
     }
 
     /// set_thread_area for process `pid` from the `user_desc` at `addr`.
