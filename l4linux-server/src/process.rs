@@ -62,6 +62,7 @@ impl<P: Platform> Linux<P> {
             name: None,
             rlimits: crate::sys::default_rlimits(),
         };
+        self.vfs.retain(root);
         self.procs.insert(pid, p);
         // stdin, stdout, stderr on the console
         let console = self.open_console()?;
@@ -277,6 +278,7 @@ impl<P: Platform> Linux<P> {
         // counts descriptions, so nothing changes there)
         c.sig.pending = 0;
         self.flush_revokes();
+        self.vfs.retain(c.cwd);
         self.procs.insert(child, c);
         self.tasks.insert(task, child);
         let tls = self.proc(pid).tls;
@@ -330,10 +332,13 @@ impl<P: Platform> Linux<P> {
         if self.strace {
             self.log_fmt(format_args!("[{pid}] exits, wait status {status:#x}"));
         }
+        let root = self.vfs.root();
         let Some(p) = self.procs.get_mut(&pid) else { return };
         let task = p.task;
         p.task = 0;
         p.state = State::Zombie(status);
+        // the working directory's reference (taken by fork and chdir)
+        let cwd = core::mem::replace(&mut p.cwd, root);
         p.alarm = None;
         let files = p.fds.drain(false);
         let vfork_parent = p.vfork_parent.take();
@@ -350,6 +355,7 @@ impl<P: Platform> Linux<P> {
         for f in files {
             self.release_file(f);
         }
+        self.vfs.release(cwd);
         if let Some(parent) = vfork_parent {
             self.vfork_done(parent, pid);
         }

@@ -67,7 +67,7 @@ pub struct VfsSource<'a>(pub &'a mut Vfs);
 
 impl FileSource for VfsSource<'_> {
     fn read_file(&mut self, ino: u32, offset: u64, buf: &mut [u8]) -> usize {
-        self.0.read(ino, offset, buf, crate::vfs::Timespec { sec: 0, nsec: 0 }).unwrap_or(0)
+        self.0.read_quiet(ino, offset, buf).unwrap_or(0)
     }
 }
 

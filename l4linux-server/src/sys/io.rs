@@ -627,8 +627,11 @@ impl<P: Platform> Linux<P> {
             0x5402..=0x5404 => {
                 // TCSETS, TCSETSW, TCSETSF
                 if self.background(pid) {
-                    if let Some(Io::Wait(w)) = self.tty_job_control(pid, crate::linux::sig::SIGTTOU) {
-                        return Sys::Block(w);
+                    match self.tty_job_control(pid, crate::linux::sig::SIGTTOU) {
+                        Some(Io::Wait(w)) => return Sys::Block(w),
+                        // an orphaned group may not change the terminal
+                        Some(Io::Fail(e)) => return err(e),
+                        _ => {}
                     }
                 }
                 let mut b = [0u8; 36];
@@ -691,8 +694,11 @@ impl<P: Platform> Linux<P> {
                     return err(EPERM);
                 }
                 if self.background(pid) {
-                    if let Some(Io::Wait(w)) = self.tty_job_control(pid, crate::linux::sig::SIGTTOU) {
-                        return Sys::Block(w);
+                    match self.tty_job_control(pid, crate::linux::sig::SIGTTOU) {
+                        Some(Io::Wait(w)) => return Sys::Block(w),
+                        // an orphaned group may not change the terminal
+                        Some(Io::Fail(e)) => return err(e),
+                        _ => {}
                     }
                 }
                 self.tty.foreground = pg;
@@ -1045,9 +1051,10 @@ impl<P: Platform> Linux<P> {
         }
         if let Some((tv, _)) = tv {
             // Linux reports the time left
-            let left = {
-                let d = self.proc(pid).deadline;
-                d.saturating_sub(self.now_ns())
+            // (no deadline yet: ready on the first look, nothing waited)
+            let left = match self.proc(pid).deadline {
+                0 => timeout.unwrap_or(0),
+                d => d.saturating_sub(self.now_ns()),
             };
             let left = if ready == 0 { 0 } else { left.min(timeout.unwrap_or(0)) };
             let mut b = [0u8; 8];

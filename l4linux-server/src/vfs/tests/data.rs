@@ -200,3 +200,16 @@ fn budget_exhaustion_is_enospc() {
     assert_eq!(v.write(g, 1 << 21, b"x", T0), Err(ENOSPC));
     assert_eq!(v.write(g, 0, b"still", T0), Ok(5));
 }
+
+#[test]
+fn quiet_reads_leave_the_times_alone() {
+    let mut v = fs();
+    let f = put(&mut v, "f", b"mapped");
+    let before = v.attr(f);
+    let mut buf = [0u8; 8];
+    assert_eq!(v.read_quiet(f, 0, &mut buf), Ok(6));
+    assert_eq!(&buf[..6], b"mapped");
+    let after = v.attr(f);
+    assert_eq!((after.atime, after.mtime, after.ctime), (before.atime, before.mtime, before.ctime));
+    assert_eq!(v.read_quiet(v.root(), 0, &mut buf), Err(crate::errno::EISDIR));
+}
