@@ -26,3 +26,8 @@ echo hello 1>&2 2>/dev/null
 echo abc > rw.txt; exec 5<> rw.txt; read -n 1 c <&5 2>/dev/null || read c <&5; echo "x" >&5; exec 5>&-; cat rw.txt
 cat < /dev/null; echo "empty input ok"
 echo "closed stdout" >&- 2>/dev/null; echo "status writing to closed fd: $?"
+# the /dev links into /proc/self/fd
+echo "through /dev/stdin" | cat /dev/stdin
+echo "through /dev/stdout" >> /dev/stdout
+[ -e /dev/fd/0 ] && echo "/dev/fd/0 exists"
+[ -L /dev/stdin ] && echo "/dev/stdin is a link"

@@ -85,7 +85,20 @@ impl<P: Platform> Linux<P> {
     /// resolves /proc/self in the last component too.
     fn proc_node(&self, pid: Pid, base: u32, path: &[u8], follow: bool) -> Option<Result<Node, Errno>> {
         let base_path = if path.first() == Some(&b'/') { Vec::new() } else { self.vfs.path_of(base).ok()? };
-        let comps = components(&base_path, path);
+        let mut comps = components(&base_path, path);
+        // /dev/stdin, stdout, stderr and fd are tmpfs links into /proc,
+        // which the tmpfs cannot follow: follow them here (unless the link
+        // itself is asked for)
+        if comps.len() >= 2 && comps[0].as_slice() == b"dev" && (follow || comps.len() > 2) {
+            let mut link = b"/dev/".to_vec();
+            link.extend_from_slice(&comps[1]);
+            let target = self.vfs.resolve(self.vfs.root(), &link, false).and_then(|i| self.vfs.readlink(i));
+            if let Some(t) = target.ok().filter(|t| t.starts_with(b"/proc/")) {
+                let mut c = components(b"", &t);
+                c.extend_from_slice(&comps[2..]);
+                comps = c;
+            }
+        }
         if comps.first().map(|c| c.as_slice()) != Some(b"proc") {
             return None;
         }
@@ -229,29 +242,30 @@ impl<P: Platform> Linux<P> {
             Ok(n) => n,
             Err(e) => return Some(Err(if flags & O_CREAT != 0 { EACCES } else { e })),
         };
+        if matches!(node, Node::PidLink(..) | Node::FdLink(..)) && flags & O_NOFOLLOW == 0 {
+            // opening a link opens what it points to, with the caller's
+            // flags: a pipe's other end, or the file by its path
+            if let Node::FdLink(p, fd) = node {
+                let kind = self.proc(p).fds.get(fd).map(|f| f.borrow().kind.clone());
+                if let Some(Kind::PipeRead(id) | Kind::PipeWrite(id)) = kind {
+                    return Some(self.reopen_pipe(pid, id, flags));
+                }
+            }
+            let target = match self.proc_link_target(pid, &node) {
+                Ok(t) => t,
+                Err(e) => return Some(Err(e)),
+            };
+            let root = self.vfs.root();
+            return Some(self.open_path(pid, root, &target, flags, 0));
+        }
         if flags & O_ACCMODE != O_RDONLY || flags & O_CREAT != 0 {
             return Some(Err(EACCES));
         }
         let ino = ino_of(&node);
         let kind = match &node {
             Node::Root | Node::PidDir(_) | Node::FdDir(_) => Kind::ProcDir(Rc::new(self.proc_listing(pid, &node)), ino),
-            Node::PidLink(..) | Node::FdLink(..) => {
-                // opening a link opens what it points to
-                let target = match self.proc_link_target(pid, &node) {
-                    Ok(t) => t,
-                    Err(e) => return Some(Err(e)),
-                };
-                let root = self.vfs.root();
-                return Some(match self.vfs.resolve(root, &target, true) {
-                    Ok(i) => {
-                        self.vfs.retain(i);
-                        let f = new_file(Kind::Inode(i), flags & O_ACCMODE, &target);
-                        self.proc_mut(pid).fds.alloc(f, 0, flags & O_CLOEXEC != 0).ok_or(EMFILE)
-                    }
-                    Err(e) => Err(e),
-                });
-            }
-            Node::SelfLink => return Some(Err(ELOOP)),
+            // (links are followed above unless O_NOFOLLOW)
+            Node::SelfLink | Node::PidLink(..) | Node::FdLink(..) => return Some(Err(ELOOP)),
             _ => {
                 if flags & O_DIRECTORY != 0 {
                     return Some(Err(ENOTDIR));
@@ -261,6 +275,34 @@ impl<P: Platform> Linux<P> {
         };
         let f = new_file(kind, O_RDONLY, path);
         Some(self.proc_mut(pid).fds.alloc(f, 0, flags & O_CLOEXEC != 0).ok_or(EMFILE))
+    }
+
+    /// A new open file of pipe `id` through /proc/<pid>/fd/<n>: its read
+    /// end for O_RDONLY, its write end for O_WRONLY. (Linux also opens a
+    /// pipe read-write this way; here that is EACCES.)
+    fn reopen_pipe(&mut self, pid: Pid, id: u32, flags: u32) -> Result<i32, Errno> {
+        use crate::linux::fcntl::*;
+        let Some(p) = self.pipes.get_mut(&id) else { return Err(ENOENT) };
+        let kind = match flags & O_ACCMODE {
+            O_RDONLY => {
+                p.readers += 1;
+                Kind::PipeRead(id)
+            }
+            O_WRONLY => {
+                p.writers += 1;
+                Kind::PipeWrite(id)
+            }
+            _ => return Err(EACCES),
+        };
+        let name = format!("pipe:[{}]", 0x1000_0000 + id).into_bytes();
+        let f = new_file(kind, flags & (O_ACCMODE | O_NONBLOCK), &name);
+        match self.proc_mut(pid).fds.alloc(f.clone(), 0, flags & O_CLOEXEC != 0) {
+            Some(fd) => Ok(fd),
+            None => {
+                self.release_file(f);
+                Err(EMFILE)
+            }
+        }
     }
 
     /// Entries of a /proc directory: (ino, name, d_type).

@@ -20,10 +20,14 @@ impl Suite {
     }
 
     /// Can the filter match a test whose name starts with `prefix`? (To
-    /// skip a group's set-up.) A filter without `::` may match inside any
-    /// name; one with `::` only names under its own group.
+    /// skip a group's set-up.) A filter that starts with a group's name
+    /// (`linux::conformance`) only matches in that group; any other may
+    /// match inside any name (`fuzz`, `shell::redirs`).
     pub fn wanted_group(&self, prefix: &str) -> bool {
-        self.filter.as_ref().is_none_or(|f| !f.contains("::") || f.starts_with(prefix) || prefix.contains(f.as_str()))
+        const GROUPS: [&str; 9] = ["host::", "boot::", "i486::", "kernel::", "kernel-mach::", "spec::", "linux::", "linux-mach::", "bench::"];
+        self.filter.as_ref().is_none_or(|f| {
+            f.starts_with(prefix) || prefix.contains(f.as_str()) || !GROUPS.iter().any(|g| f.starts_with(g))
+        })
     }
 
     /// Can the filter name something in a group whose test names are
@@ -96,6 +100,7 @@ mod tests {
         assert!(with(Some("linux")).wanted_group("linux-mach::"));
         assert!(!with(Some("linux::conformance")).wanted_group("linux-mach::"));
         assert!(!with(Some("kernel::ipc")).wanted_group("linux::"));
+        assert!(with(Some("shell::redirs")).wanted_group("linux::"));
         assert!(!with(Some("fuzz")).wanted_bulk("host::"));
         assert!(with(Some("host")).wanted_bulk("host::"));
         assert!(with(Some("host::xtask")).wanted_bulk("host::"));

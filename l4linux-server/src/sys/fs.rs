@@ -161,12 +161,17 @@ impl<P: Platform> Linux<P> {
             return Err(ENOENT);
         }
         let base = self.base_dir(pid, dirfd, &path)?;
+        self.open_path(pid, base, &path, flags, mode)
+    }
+
+    /// open() of `path` relative to directory `base`.
+    pub(crate) fn open_path(&mut self, pid: Pid, base: u32, path: &[u8], flags: u32, mode: u32) -> Result<i32, Errno> {
         let now = self.now();
         let acc = flags & O_ACCMODE;
         if acc == 3 && flags & O_PATH == 0 {
             return Err(EINVAL);
         }
-        if let Some(r) = self.open_proc(pid, base, &path, flags) {
+        if let Some(r) = self.open_proc(pid, base, path, flags) {
             return r;
         }
         let follow = flags & O_NOFOLLOW == 0;
@@ -174,14 +179,14 @@ impl<P: Platform> Linux<P> {
             if path.last() == Some(&b'/') {
                 return Err(EISDIR);
             }
-            let (dir, name) = self.vfs.resolve_parent(base, &path)?;
+            let (dir, name) = self.vfs.resolve_parent(base, path)?;
             match self.vfs.lookup(dir, &name) {
                 Ok(existing) => {
                     if flags & O_EXCL != 0 {
                         return Err(EEXIST);
                     }
                     // an existing symlink is followed (unless O_NOFOLLOW)
-                    self.vfs.resolve(base, &path, follow).or_else(|e| {
+                    self.vfs.resolve(base, path, follow).or_else(|e| {
                         if e == ENOENT && self.vfs.attr(existing).kind == vfs::Kind::Symlink {
                             // dangling link: create its target
                             let target = self.vfs.readlink(existing)?;
@@ -203,7 +208,7 @@ impl<P: Platform> Linux<P> {
                 Err(e) => return Err(e),
             }
         } else {
-            self.vfs.resolve(base, &path, follow)?
+            self.vfs.resolve(base, path, follow)?
         };
         let a = self.vfs.attr(ino);
         if a.kind == vfs::Kind::Symlink && flags & O_PATH == 0 {
@@ -229,7 +234,7 @@ impl<P: Platform> Linux<P> {
         if flags & O_TRUNC != 0 && a.kind == vfs::Kind::File && acc != O_RDONLY {
             self.vfs.truncate(ino, 0, now)?;
         }
-        let f = new_file(kind, flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC), &path);
+        let f = new_file(kind, flags & !(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC), path);
         self.vfs.retain(ino);
         match self.proc_mut(pid).fds.alloc(f.clone(), 0, flags & O_CLOEXEC != 0) {
             Some(fd) => Ok(fd),
