@@ -297,7 +297,20 @@ impl Tty {
             return !self.ready.is_empty();
         }
         let vmin = self.termios.cc[VMIN] as usize;
-        self.ready.len() >= vmin.min(want).max(1) || vmin == 0
+        // VMIN 0: with VTIME 0 a read returns at once, with VTIME > 0 it
+        // waits that long for a byte (read_timeout_ns)
+        self.ready.len() >= vmin.min(want).max(1) || (vmin == 0 && self.termios.cc[VTIME] == 0)
+    }
+
+    /// Does poll report input? As Linux's n_tty: a line (or end of file)
+    /// in canonical mode; in raw mode VMIN bytes when VTIME is 0 and VMIN
+    /// is not, else one byte.
+    pub fn poll_readable(&self) -> bool {
+        if self.canonical() {
+            return !self.ready.is_empty();
+        }
+        let (vmin, vtime) = (self.termios.cc[VMIN] as usize, self.termios.cc[VTIME]);
+        self.ready.len() >= if vtime == 0 && vmin > 0 { vmin } else { 1 }
     }
 
     /// Raw mode with VMIN == 0 and VTIME > 0: the read timeout in ns.
@@ -414,6 +427,20 @@ mod tests {
         t.termios.cc[VMIN] = 0;
         t.termios.cc[VTIME] = 5;
         assert_eq!(t.read_timeout_ns(), Some(500_000_000));
+        t.read(10);
+        assert!(!t.readable(10), "VTIME > 0: wait for a byte (or the timeout)");
+        t.input(b"x");
+        assert!(t.readable(10));
+        t.read(10);
+        t.termios.cc[VTIME] = 0;
+        assert!(t.readable(10), "VMIN 0, VTIME 0: a read returns at once");
+        assert!(!t.poll_readable(), "but poll waits for a byte");
+        t.termios.cc[VMIN] = 2;
+        t.input(b"y");
+        assert!(!t.poll_readable());
+        t.input(b"z");
+        assert!(t.poll_readable());
+        assert_eq!(t.read_timeout_ns(), None);
     }
 
     #[test]

@@ -863,7 +863,7 @@ impl<P: Platform> Linux<P> {
                 _ => 0,
             },
             Kind::Device(_, Dev::Console) => {
-                (if self.tty.readable(1) { POLLIN | POLLRDNORM } else { 0 }) | POLLOUT | POLLWRNORM
+                (if self.tty.poll_readable() { POLLIN | POLLRDNORM } else { 0 }) | POLLOUT | POLLWRNORM
             }
             _ => POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM,
         };
