@@ -322,7 +322,7 @@ impl Mm {
     /// Returns the frame the process must now use.
     fn make_writable(&mut self, vpn: u32, shared_area: bool, ctx: &mut Ctx) -> Result<Frame, Fault> {
         let frame = self.populate(vpn, ctx)?;
-        if shared_area || ctx.pool.refs(frame) == 1 {
+        if shared_area || self.writes_in_place(ctx.pool.refs(frame)) {
             return Ok(frame);
         }
         let copy = ctx.pool.dup(frame).ok_or(Fault::NoMem)?;
@@ -337,6 +337,16 @@ impl Mm {
         Ok(copy)
     }
 
+    /// May a private page with `refs` references be written in place? When
+    /// nobody else has it; and in a vfork child when only the parent has it
+    /// too (the child writes into its parent's memory). A page the parent
+    /// still shares copy-on-write with another process is copied for the
+    /// child instead: writing it in place would change that process's
+    /// memory as well.
+    fn writes_in_place(&self, refs: u16) -> bool {
+        refs == 1 || (self.vfork && refs == 2)
+    }
+
     /// A page fault at `addr`: the frame to map and whether writable.
     pub fn fault(&mut self, addr: u32, write: bool, ctx: &mut Ctx) -> Result<(Frame, bool), Fault> {
         let vpn = addr >> 12;
@@ -347,10 +357,9 @@ impl Mm {
         if (write && v.prot & W == 0) || v.prot & (R | X | W) == 0 {
             return Err(Fault::Access);
         }
-        let shared = v.shared || self.vfork;
-        let frame = if write { self.make_writable(vpn, shared, ctx)? } else { self.populate(vpn, ctx)? };
+        let frame = if write { self.make_writable(vpn, v.shared, ctx)? } else { self.populate(vpn, ctx)? };
         // map writable right away when nobody else shares the frame
-        let writable = v.prot & W != 0 && (shared || ctx.pool.refs(frame) == 1);
+        let writable = v.prot & W != 0 && (v.shared || self.writes_in_place(ctx.pool.refs(frame)));
         self.pages.get_mut(&vpn).unwrap().mapped = if writable { R | W } else { R };
         Ok((frame, writable))
     }
@@ -386,7 +395,7 @@ impl Mm {
         if v.prot & W == 0 {
             return Err(EFAULT);
         }
-        self.make_writable(addr >> 12, v.shared || self.vfork, ctx).map_err(|f| if f == Fault::NoMem { ENOMEM } else { EFAULT })
+        self.make_writable(addr >> 12, v.shared, ctx).map_err(|f| if f == Fault::NoMem { ENOMEM } else { EFAULT })
     }
 
     /// Copy from user memory.
@@ -594,6 +603,37 @@ mod tests {
         mm.write(0x10_2000, b"hi\0", &mut ctx).unwrap();
         assert_eq!(mm.read_cstr(0x10_2000, 100, &mut ctx).unwrap(), b"hi");
         assert_eq!(mm.fault(0x20_0000, false, &mut ctx), Err(Fault::Segv));
+    }
+
+    #[test]
+    fn a_vfork_child_writes_its_parents_pages_but_not_a_forked_sibling() {
+        let mut pool = test_pool(16);
+        let (mut files, mut revoke) = (NoFiles, Vec::new());
+        let mut ctx = Ctx { pool: &mut pool, files: &mut files, revoke: &mut revoke };
+        let mut parent = Mm::default();
+        parent.insert(0x10_0000, anon(0x10_2000, R | W));
+        parent.write(0x10_0000, b"P", &mut ctx).unwrap();
+        let mut sibling = parent.fork(&mut ctx).unwrap();
+        // a page the parent has alone, touched after the fork
+        parent.write(0x10_1000, b"Q", &mut ctx).unwrap();
+        let mut child = parent.share(ctx.pool);
+        // the page the parent shares copy-on-write with the sibling: the
+        // vfork child gets its own copy
+        let (f0, w) = child.fault(0x10_0000, false, &mut ctx).unwrap();
+        assert!(!w, "three references: mapped read-only");
+        let (f1, w) = child.fault(0x10_0000, true, &mut ctx).unwrap();
+        assert!(w && f1 != f0);
+        child.write(0x10_0000, b"C", &mut ctx).unwrap();
+        let mut b = [0u8; 1];
+        sibling.read(0x10_0000, &mut b, &mut ctx).unwrap();
+        assert_eq!(&b, b"P", "the sibling's memory is untouched");
+        // the page only the parent has: written in place
+        let (f2, w) = child.fault(0x10_1000, true, &mut ctx).unwrap();
+        assert!(w);
+        child.write(0x10_1000, b"D", &mut ctx).unwrap();
+        parent.read(0x10_1000, &mut b, &mut ctx).unwrap();
+        assert_eq!(&b, b"D", "the parent sees its vfork child's write");
+        assert_eq!(parent.fault(0x10_1000, false, &mut ctx).unwrap().0, f2);
     }
 
     #[test]
