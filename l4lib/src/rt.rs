@@ -157,6 +157,17 @@ macro_rules! println {
     }};
 }
 
+/// An I/O port this program may write to stop the machine (QEMU's
+/// isa-debug-exit device), for a panic when the kernel does not let it stop
+/// the machine; 0: none.
+static EXIT_PORT: core::sync::atomic::AtomicU16 = core::sync::atomic::AtomicU16::new(0);
+
+/// Let a panic stop the machine through `port` (the program must have
+/// access to it).
+pub fn set_exit_port(port: u16) {
+    EXIT_PORT.store(port, core::sync::atomic::Ordering::Relaxed);
+}
+
 #[cfg(target_os = "none")]
 #[panic_handler]
 fn panic(info: &core::panic::PanicInfo) -> ! {
@@ -165,5 +176,10 @@ fn panic(info: &core::panic::PanicInfo) -> ! {
     drop(c);
     // stop the machine if allowed, otherwise this thread
     sys::kdebug_exit(127);
+    let port = EXIT_PORT.load(core::sync::atomic::Ordering::Relaxed);
+    if port != 0 {
+        // SAFETY: the program declared that it owns this port (set_exit_port).
+        unsafe { core::arch::asm!("out dx, eax", in("dx") port, in("eax") 127u32, options(nomem, nostack)) };
+    }
     exit_thread()
 }

@@ -209,6 +209,8 @@ fn main() {
         )
     };
     l4::rt::init_heap(heap_mem);
+    // a panic stops the machine (status 127) through the exit device
+    l4::rt::set_exit_port(0xF4);
     let pool = Pool::new(pool_mem, region + heap);
     let cmdline = kip().cmdline();
     let quiet = cmdline.split(' ').any(|w| w == "quiet");
