@@ -1,5 +1,5 @@
 //! Time: clock_gettime (32-bit timespec), clock_gettime64, gettimeofday,
-//! time, nanosleep, clock_nanosleep. Sleeps are 10 ms, measured with
+//! time, nanosleep, clock_nanosleep, futex waits with a timeout. Sleeps are 10 ms, measured with
 //! CLOCK_MONOTONIC. No time value is ever printed.
 
 use super::*;
@@ -12,6 +12,7 @@ pub fn run(s: &mut Suite) {
     time(s);
     nanosleep(s);
     clock_nanosleep(s);
+    futex(s);
 }
 
 /// 2001-09-09: any real clock is past it.
@@ -158,4 +159,28 @@ fn clock_nanosleep(s: &mut Suite) {
         EINVAL,
     );
     s.err("efault", raw(nr::CLOCK_NANOSLEEP, &[CLOCK_MONOTONIC as usize, 0, BAD, 0]), EFAULT);
+}
+
+/// futex (240) on one thread: WAIT compares, then sleeps until its timeout.
+fn futex(s: &mut Suite) {
+    const FUTEX: usize = 240;
+    const WAIT: usize = 0;
+    const WAKE: usize = 1;
+    const WAIT_BITSET: usize = 9;
+    s.group("futex");
+    let word: u32 = 5;
+    let p = &word as *const u32 as usize;
+    let ts = Timespec { tv_sec: 0, tv_nsec: MS10 as i32 };
+    let tp = &ts as *const Timespec as usize;
+    s.err("wait_other_value_eagain", raw(FUTEX, &[p, WAIT, 6, tp]), EAGAIN);
+    let t0 = mono();
+    s.err("wait_times_out", raw(FUTEX, &[p, WAIT, 5, tp]), ETIMEDOUT);
+    s.check("wait_timeout_elapsed", mono() - t0 >= MS10, format_args!("returned before 10 ms passed"));
+    // an absolute CLOCK_MONOTONIC deadline long past
+    let past = Timespec { tv_sec: 0, tv_nsec: 1 };
+    let pp = &past as *const Timespec as usize;
+    s.err("bitset_past_deadline", raw(FUTEX, &[p, WAIT_BITSET, 5, pp, 0, 0xFFFF_FFFF]), ETIMEDOUT);
+    s.eq("wake_nobody", raw(FUTEX, &[p, WAKE, 1]), 0);
+    s.err("wait_misaligned_einval", raw(FUTEX, &[p + 1, WAIT, 5, tp]), EINVAL);
+    s.err("wait_efault", raw(FUTEX, &[BAD_HIGH, WAIT, 5, tp]), EFAULT);
 }

@@ -276,16 +276,44 @@ impl<P: Platform> Linux<P> {
     /// match fails with EAGAIN; a wait on a matching value could only be
     /// woken by another thread, which does not exist (it sleeps until a
     /// signal or its timeout); wake wakes nobody.
-    pub(super) fn sys_futex(&mut self, pid: Pid, addr: u32, op: u32, val: u32) -> Sys {
+    /// futex (240) and futex_time64 (422): one thread per process, so a
+    /// WAIT on a matching value sleeps until a signal or its timeout
+    /// (relative for FUTEX_WAIT; absolute on CLOCK_MONOTONIC, or
+    /// CLOCK_REALTIME with FUTEX_CLOCK_REALTIME, for FUTEX_WAIT_BITSET),
+    /// and WAKE finds nobody.
+    pub(super) fn sys_futex(&mut self, pid: Pid, addr: u32, op: u32, val: u32, timeout: u32, time64: bool) -> Sys {
+        const FUTEX_CLOCK_REALTIME: u32 = 256;
+        const ETIMEDOUT: Errno = 110;
         let cmd = op & 0x7F;
+        if matches!(cmd, 0 | 1 | 9 | 10) && addr % 4 != 0 {
+            return err(EINVAL);
+        }
         match cmd {
             0 | 9 => {
                 // FUTEX_WAIT, FUTEX_WAIT_BITSET
                 match self.read_u32(pid, addr) {
-                    Ok(v) if v != val => err(EAGAIN),
-                    Ok(_) => Sys::Block(Wait::Signal),
-                    Err(e) => err(e),
+                    Ok(v) if v != val => return err(EAGAIN),
+                    Ok(_) => {}
+                    Err(e) => return err(e),
                 }
+                if timeout == 0 {
+                    return Sys::Block(Wait::Signal);
+                }
+                let t = match self.read_timespec(pid, timeout, time64) {
+                    Ok(ns) => ns,
+                    Err(e) => return err(e),
+                };
+                let rel = if cmd == 9 {
+                    let clock = if op & FUTEX_CLOCK_REALTIME != 0 { 0 } else { 1 };
+                    t.saturating_sub(self.clock_ns(pid, clock).unwrap_or(0))
+                } else {
+                    t
+                };
+                let deadline = self.deadline(pid, rel);
+                if self.now_ns() >= deadline {
+                    return err(ETIMEDOUT);
+                }
+                Sys::Block(Wait::Until(deadline))
             }
             1 | 10 => ok(0), // FUTEX_WAKE, FUTEX_WAKE_BITSET: no other waiters exist
             _ => self.enosys(240),

@@ -183,7 +183,8 @@ impl<P: Platform> Linux<P> {
             116 => self.sys_sysinfo(pid, a),
             77 => self.sys_getrusage(pid, a, b),
             74 => self.sys_sethostname(pid, a, b),
-            240 => self.sys_futex(pid, a, b, c),
+            240 => self.sys_futex(pid, a, b, c, d, false),
+            422 => self.sys_futex(pid, a, b, c, d, true),
             172 => self.sys_prctl(pid, a, b),
             nr => self.enosys(nr),
         }

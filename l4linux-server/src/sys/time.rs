@@ -22,7 +22,7 @@ pub const CLK_TCK: u64 = 100;
 
 impl<P: Platform> Linux<P> {
     /// Nanoseconds on `clock`, or None for an unknown clock.
-    fn clock_ns(&self, pid: Pid, clock: u32) -> Option<u64> {
+    pub(super) fn clock_ns(&self, pid: Pid, clock: u32) -> Option<u64> {
         let mono = self.now_ns();
         Some(match clock {
             CLOCK_REALTIME | CLOCK_REALTIME_COARSE => self.plat.boot_epoch() * 1_000_000_000 + mono,
