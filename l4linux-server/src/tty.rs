@@ -107,10 +107,15 @@ impl Termios {
     }
 }
 
+/// End of file typed in canonical mode, queued among the input bytes.
+const EOF_MARK: u16 = 0x100;
+
 pub struct Tty {
     pub termios: Termios,
     /// Bytes readers may take (complete lines in canonical mode).
-    ready: VecDeque<u8>,
+    /// Bytes a read may take, and [`EOF_MARK`]s (wider than a byte, so a
+    /// typed 0xFF is data).
+    ready: VecDeque<u16>,
     /// The line being edited (canonical mode).
     line: Vec<u8>,
     /// Lines ended by VEOF that carry no newline (read returns them as is;
@@ -194,7 +199,7 @@ impl Tty {
                 }
             }
             if !self.canonical() {
-                self.ready.push_back(b);
+                self.ready.push_back(b as u16);
                 if t.lflag & ECHO != 0 {
                     self.echo_char(b, &mut echo);
                 }
@@ -239,9 +244,9 @@ impl Tty {
                 continue;
             }
             if b == t.cc[VEOF] && b != 0 {
-                self.ready.extend(self.line.drain(..));
+                self.ready.extend(self.line.drain(..).map(u16::from));
                 self.eofs += 1;
-                self.ready.push_back(0xFF); // marker, removed by read
+                self.ready.push_back(EOF_MARK); // removed by read
                 continue;
             }
             self.put_char(b, &mut echo);
@@ -257,10 +262,10 @@ impl Tty {
                 self.echo_char(b, echo);
             }
             if b == b'\n' || (b == t.cc[VEOL] && b != 0) {
-                self.ready.extend(self.line.drain(..));
+                self.ready.extend(self.line.drain(..).map(u16::from));
             }
         } else {
-            self.ready.push_back(b);
+            self.ready.push_back(b as u16);
         }
     }
 
@@ -324,17 +329,17 @@ impl Tty {
         let mut out = Vec::new();
         while out.len() < max {
             let Some(b) = self.ready.pop_front() else { break };
-            if self.canonical() {
-                if b == 0xFF && self.eofs > 0 {
-                    self.eofs -= 1;
+            if b == EOF_MARK {
+                self.eofs = self.eofs.saturating_sub(1);
+                if self.canonical() {
                     break;
                 }
-                out.push(b);
-                if b == b'\n' {
-                    break;
-                }
-            } else {
-                out.push(b);
+                // (an end of file typed before raw mode was set: nothing)
+                continue;
+            }
+            out.push(b as u8);
+            if self.canonical() && b == b'\n' as u16 {
+                break;
             }
         }
         out
@@ -365,7 +370,7 @@ impl Tty {
 
     /// Bytes a read could take now (FIONREAD).
     pub fn available(&self) -> usize {
-        self.ready.iter().filter(|&&b| b != 0xFF).count()
+        self.ready.iter().filter(|&&b| b != EOF_MARK).count()
     }
 
     /// Drop pending input (TCFLSH).
@@ -412,6 +417,16 @@ mod tests {
         assert!(!t.readable(1), "^C discards the line");
         t.input(b"\x1a\x1c");
         assert_eq!(t.take_signals(), alloc::vec![SIGTSTP, SIGQUIT]);
+    }
+
+    #[test]
+    fn a_typed_0xff_is_data() {
+        let mut t = Tty::new();
+        t.input(b"a\xffb\x04");
+        assert_eq!(t.read(100), b"a\xffb");
+        t.input(b"\xff\n");
+        assert_eq!(t.available(), 2);
+        assert_eq!(t.read(100), b"\xff\n");
     }
 
     #[test]

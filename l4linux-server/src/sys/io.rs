@@ -34,6 +34,10 @@ enum Io {
     Fail(Errno),
 }
 
+fn is_console(f: &FileRef) -> bool {
+    matches!(f.borrow().kind, Kind::Device(_, Dev::Console))
+}
+
 impl<P: Platform> Linux<P> {
     pub(crate) fn file(&self, pid: Pid, fd: i32) -> Result<FileRef, Errno> {
         self.proc(pid).fds.get(fd).cloned().ok_or(EBADF)
@@ -255,7 +259,9 @@ impl<P: Platform> Linux<P> {
         if (count as i32) < 0 {
             return err(EINVAL);
         }
-        if at.is_some() && !matches!(f.borrow().kind, Kind::Inode(_) | Kind::Proc(..) | Kind::Device(..)) {
+        // (the terminal cannot seek: no positioned I/O on it, as in Linux)
+        let seekable = matches!(f.borrow().kind, Kind::Inode(_) | Kind::Proc(..) | Kind::Device(..)) && !is_console(&f);
+        if at.is_some() && !seekable {
             return err(ESPIPE);
         }
         if let Kind::Inode(ino) = f.borrow().kind {
@@ -307,7 +313,7 @@ impl<P: Platform> Linux<P> {
         if (count as i32) < 0 {
             return err(EINVAL);
         }
-        if at.is_some() && matches!(f.borrow().kind, Kind::PipeRead(_) | Kind::PipeWrite(_)) {
+        if at.is_some() && (matches!(f.borrow().kind, Kind::PipeRead(_) | Kind::PipeWrite(_)) || is_console(&f)) {
             return err(ESPIPE);
         }
         let data = match self.copy_in_vec(pid, buf, (count as usize).min(IO_CHUNK)) {
