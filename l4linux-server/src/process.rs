@@ -221,7 +221,9 @@ impl<P: Platform> Linux<P> {
         let vfork = flags & CLONE_VFORK != 0;
         let segs = self.plat.segments(self.proc(pid).task);
         let parent = self.procs.get_mut(&pid).unwrap();
-        let mm = if vfork {
+        // CLONE_VM shares the memory (vfork); CLONE_VFORK alone only makes
+        // the parent wait, the child gets a copy-on-write copy
+        let mm = if flags & CLONE_VM != 0 {
             parent.mm.share(&mut self.pool)
         } else {
             let mut src = crate::system::VfsSource(&mut self.vfs);

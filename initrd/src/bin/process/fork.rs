@@ -149,6 +149,38 @@ fn vfork(s: &mut Suite) {
     s.check("memory_shared", v == 0x1234, format_args!("the child's store is not seen: {v:#x}"));
     let st = wait(pid);
     s.eq("child_exit_status", exit_code(st).unwrap_or(-1) as isize, 7);
+
+    // clone with CLONE_VFORK but not CLONE_VM: the parent waits, but the
+    // child has a copy of the memory
+    // SAFETY: as above.
+    unsafe { core::ptr::addr_of_mut!(SHARED).write_volatile(1) };
+    let pid: isize;
+    // SAFETY: as above; the child's memory is its own copy.
+    unsafe {
+        asm!(
+            "int 0x80",
+            "test eax, eax",
+            "jnz 2f",
+            "mov dword ptr [{shared}], 0x5678",
+            "mov eax, 1",
+            "mov ebx, 9",
+            "int 0x80",
+            "2:",
+            shared = sym SHARED,
+            // clone(CLONE_VFORK | SIGCHLD, same stack); no flag reads the
+            // other arguments
+            inlateout("eax") 120isize => pid,
+            inlateout("ebx") 0x4000 | SIGCHLD as usize => _,
+            in("ecx") 0,
+        )
+    };
+    s.check("clone_vfork_returns_child_pid", pid > 0, format_args!("clone gave {}", Show(pid)));
+    // SAFETY: single-threaded.
+    let v = unsafe { core::ptr::addr_of!(SHARED).read_volatile() };
+    s.check("clone_vfork_without_vm_copies", v == 1, format_args!("the child's store is seen: {v:#x}"));
+    let mut st = 0;
+    s.eq("clone_vfork_child_done_when_parent_resumes", sys::wait4(pid as i32, Some(&mut st), WNOHANG), pid);
+    s.eq("clone_vfork_child_exit_status", exit_code(Some(st)).unwrap_or(-1) as isize, 9);
 }
 
 fn waits(s: &mut Suite) {
