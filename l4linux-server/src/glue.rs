@@ -392,7 +392,9 @@ fn event_loop<P: Platform>(linux: &mut Linux<P>) -> ! {
             Err(_) => continue,
         };
         let tag = m.tag();
-        if tag.label() == label::EXCEPTION && tag.untyped() == exc::WORDS && m.word(exc::VECTOR) == 0x80 {
+        let exception = tag.label() == label::EXCEPTION && tag.untyped() == exc::WORDS;
+        let vector = if exception { m.word(exc::VECTOR) } else { 0 };
+        if exception && vector == 0x80 {
             if let Some(v) = linux.quick_syscall(from.0, m.mr[exc::EAX]) {
                 combined = Some((from, Msg { mr: [MsgTag::new(0, 1, 0).0, v, 0, 0] }));
                 continue;
@@ -414,9 +416,8 @@ fn event_loop<P: Platform>(linux: &mut Linux<P>) -> ! {
                 }
                 FaultReply::None => {}
             }
-        } else if tag.label() == label::EXCEPTION && tag.untyped() == exc::WORDS {
+        } else if exception {
             let regs = regs_of(&m);
-            let vector = m.word(exc::VECTOR);
             if vector == 0x80 {
                 linux.on_syscall(from.0, regs);
             } else {

@@ -75,7 +75,7 @@ pub struct TaskTable {
 
 impl TaskTable {
     fn slot(task: u32) -> usize {
-        (task >> l4_abi::ThreadId::VERSION_BITS) as usize
+        l4_abi::ThreadId(task).number() as usize
     }
     #[inline]
     pub fn get(&self, task: &u32) -> Option<&u32> {

@@ -52,6 +52,24 @@ const EXC_TAG: u32 = MsgTag::new(label::EXCEPTION, l4_abi::msg::exc::WORDS, 0).0
 core::arch::global_asm!(
     r#"
     .section .text.fastpath, "ax"
+    /* fall to `fail` if a ready thread has a higher priority than the
+       partner (TCB at ebx), which the general dispatch would run instead;
+       clobbers esi and edi */
+    .macro NOT_OUTRANKED fail
+    movl %ss:{kernel}+{k_summary}, %esi
+    testl %esi, %esi
+    jz 49f
+    bsrl %esi, %esi
+    movl %ss:{kernel}+{k_bitmap}(,%esi,4), %edi
+    bsrl %edi, %edi
+    shll $5, %esi
+    addl %edi, %esi
+    movzbl %ss:{t_prio}(%ebx), %edi
+    cmpl %edi, %esi
+    ja \fail
+49:
+    .endm
+
     .balign 16
     .global trap_ipc
 trap_ipc:
@@ -82,20 +100,7 @@ trap_ipc:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 90f
-    /* no ready thread outranks it (what the general dispatch asks of a
-       thread it switches to directly) */
-    movl %ss:{kernel}+{k_summary}, %esi
-    testl %esi, %esi
-    jz 41f
-    bsrl %esi, %esi
-    movl %ss:{kernel}+{k_bitmap}(,%esi,4), %edi
-    bsrl %edi, %edi
-    shll $5, %esi
-    addl %edi, %esi
-    movzbl %ss:{t_prio}(%ebx), %edi
-    cmpl %edi, %esi
-    ja 90f
-41:
+    NOT_OUTRANKED 90f
     movl %ss:{t_partner}(%ebx), %esi       /* it waits for us or anyone */
     cmpl $-1, %esi
     je 1f
@@ -195,20 +200,7 @@ trap_linux:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 91f
-    /* no ready thread outranks it (what the general dispatch asks of a
-       thread it switches to directly) */
-    movl %ss:{kernel}+{k_summary}, %esi
-    testl %esi, %esi
-    jz 42f
-    bsrl %esi, %esi
-    movl %ss:{kernel}+{k_bitmap}(,%esi,4), %edi
-    bsrl %edi, %edi
-    shll $5, %esi
-    addl %edi, %esi
-    movzbl %ss:{t_prio}(%ebx), %edi
-    cmpl %edi, %esi
-    ja 91f
-42:
+    NOT_OUTRANKED 91f
     cmpl $0x0004, %ss:{t_state}(%ebx)      /* waits in an ordinary receive */
     jne 91f
     movl %ss:{t_partner}(%ebx), %esi
@@ -379,20 +371,7 @@ trap_pf:
     addl %ss:TCB_BASE, %ebx
     cmpl %eax, %ss:{t_id}(%ebx)
     jne 92f
-    /* no ready thread outranks it (what the general dispatch asks of a
-       thread it switches to directly) */
-    movl %ss:{kernel}+{k_summary}, %esi
-    testl %esi, %esi
-    jz 43f
-    bsrl %esi, %esi
-    movl %ss:{kernel}+{k_bitmap}(,%esi,4), %edi
-    bsrl %edi, %edi
-    shll $5, %esi
-    addl %edi, %esi
-    movzbl %ss:{t_prio}(%ebx), %edi
-    cmpl %edi, %esi
-    ja 92f
-43:
+    NOT_OUTRANKED 92f
     cmpl $0x0004, %ss:{t_state}(%ebx)      /* waits in an ordinary receive */
     jne 92f
     movl %ss:{t_partner}(%ebx), %esi
